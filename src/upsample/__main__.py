@@ -1,0 +1,5 @@
+"""`python -m upsample` runs the command-line tool."""
+
+from upsample.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The `upsample` command."""

@@ -1,0 +1,201 @@
+"""Chunked im2col: the data movement shared by convolutions and pooling.
+
+A kernel processes its batch in `Block`s (batch items, and rows of the first
+spatial axis when one item is large).  For each block a `Gather` copies the
+source pixels under every kernel tap side by side into "patches", one row per
+output position, ready for one matmul; it zero-pads the borders through a small
+per-thread window when the block touches them.
+
+Everything that depends only on shapes (blocks, slices, offsets, strides) is
+computed once when a kernel builds its plan; executing a gather is then a few
+NumPy calls per block, which keeps small layers cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.floating]
+Index = tuple[slice, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A chunk of work: batch items ``[n0, n1)`` and rows ``[r0, r1)`` of the first spatial axis."""
+
+    n0: int
+    n1: int
+    r0: int
+    r1: int
+
+    @property
+    def size(self) -> int:
+        return self.n1 - self.n0
+
+    @property
+    def index(self) -> Index:
+        """``[n0:n1, r0:r1]``: the block's part of an array whose first spatial axis it splits."""
+        return (slice(self.n0, self.n1), slice(self.r0, self.r1))
+
+
+def blocks(batch: int, rows: int, row_bytes: int, chunk_bytes: int) -> list[Block]:
+    """Split ``batch x rows`` into blocks of about `chunk_bytes`, a row costing `row_bytes`."""
+    rows_per_block = max(1, chunk_bytes // max(row_bytes, 1))
+    if rows_per_block >= rows:
+        items = max(1, rows_per_block // rows)
+        return [Block(n, min(n + items, batch), 0, rows) for n in range(0, batch, items)]
+    return [
+        Block(n, n + 1, r, min(r + rows_per_block, rows))
+        for n in range(batch)
+        for r in range(0, rows, rows_per_block)
+    ]
+
+
+def runs(offsets: list[tuple[int, ...]]) -> list[tuple[int, int]]:
+    """Split taps into runs ``(start, length)`` of pixels adjacent along the last axis.
+
+    Adjacent pixels are contiguous in memory (channels-last), so a run is copied
+    with one long inner loop instead of one short loop per tap.
+    """
+    found = [(0, 1)]
+    for j in range(1, len(offsets)):
+        previous, current = offsets[j - 1], offsets[j]
+        start, length = found[-1]
+        if previous[:-1] == current[:-1] and current[-1] == previous[-1] + 1:
+            found[-1] = (start, length + 1)
+        else:
+            found.append((j, 1))
+    return found
+
+
+def _c_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Element strides of a C-contiguous array (NumPy may report any stride for a length-1 axis)."""
+    return tuple(math.prod(shape[a + 1 :]) for a in range(len(shape)))
+
+
+@dataclass(frozen=True)
+class Gather:
+    """The im2col of one block, precomputed from shapes.
+
+    Row ``q`` of the patches (an index into `extent`), tap ``j``: the source pixel
+    ``starts + offsets[j] + step * q``, zero outside the source.
+    """
+
+    batch: slice
+    extent: tuple[int, ...]
+    taps: int
+    channels: int
+    # Zero-padding, when the window leaves the source: (source index, window index, window
+    # shape, and a hashable key of that pattern for its scratch buffer).
+    padding: tuple[Index, Index, tuple[int, ...], tuple[object, ...]] | None
+    # Per run of adjacent taps: (first tap, number of taps, element offset in the window's array).
+    run_offsets: tuple[tuple[int, int, int], ...]
+    outer_strides: tuple[int, ...]  # element strides of (batch, *extent) in the window's array
+
+    @property
+    def rows(self) -> int:
+        return (self.batch.stop - self.batch.start) * math.prod(self.extent)
+
+    def patches(self, source: Array) -> Array:
+        """``(rows, taps * channels)`` patches of `source` (C-contiguous ``(N, *spatial, C)``)."""
+        array = source
+        if self.padding is not None:
+            source_index, window_index, shape, key = self.padding
+            array = scratch(key, shape, source.dtype)
+            array[window_index] = source[source_index]
+        nb = self.batch.stop - self.batch.start
+        patches = scratch(("patches",), (nb, *self.extent, self.taps, self.channels), source.dtype)
+        item = source.itemsize
+        strides = (*tuple(s * item for s in self.outer_strides), self.channels * item, item)
+        for first, count, offset in self.run_offsets:
+            view = np.ndarray(
+                (nb, *self.extent, count, self.channels),
+                source.dtype,
+                buffer=array,
+                offset=offset * item,
+                strides=strides,
+            )
+            patches[..., first : first + count, :] = view
+        return patches.reshape(self.rows, self.taps * self.channels)
+
+
+def gather(
+    source_shape: tuple[int, ...],
+    block: Block,
+    starts: tuple[int, ...],
+    offsets: list[tuple[int, ...]],
+    step: tuple[int, ...],
+    extent: tuple[int, ...],
+) -> Gather:
+    """Plan the im2col of `block`: window origin `starts`, tap `offsets`, output `extent`."""
+    spatial, channels = source_shape[1:-1], source_shape[-1]
+    reach = tuple(
+        max(o[a] for o in offsets) + step[a] * (extent[a] - 1) + 1 for a in range(len(spatial))
+    )
+    stops = tuple(lo + r for lo, r in zip(starts, reach, strict=True))
+    batch = slice(block.n0, block.n1)
+    if all(lo >= 0 and hi <= n for lo, hi, n in zip(starts, stops, spatial, strict=True)):
+        padding = None
+        array_shape = source_shape
+        origin = (block.n0, *starts)
+    else:
+        shape = (block.size, *reach, channels)
+        source_index: list[slice] = [batch]
+        window_index: list[slice] = [slice(None)]
+        for lo, hi, n in zip(starts, stops, spatial, strict=True):
+            inner_lo, inner_hi = min(max(lo, 0), n), max(min(hi, n), 0)
+            inner_hi = max(inner_hi, inner_lo)
+            source_index.append(slice(inner_lo, inner_hi))
+            window_index.append(slice(inner_lo - lo, inner_hi - lo))
+        key = ("window", shape, tuple((i.start, i.stop) for i in window_index[1:]))
+        padding = (tuple(source_index), tuple(window_index), shape, key)
+        array_shape = shape
+        origin = (0,) * (len(spatial) + 1)
+    strides = _c_strides(array_shape)
+    base = sum(i * s for i, s in zip(origin, strides, strict=False))
+    run_offsets = tuple(
+        (
+            first,
+            count,
+            base + sum(o * s for o, s in zip(offsets[first], strides[1:-1], strict=True)),
+        )
+        for first, count in runs(offsets)
+    )
+    outer = (strides[0], *(strides[1 + a] * s for a, s in enumerate(step)))
+    return Gather(batch, extent, len(offsets), channels, padding, run_offsets, outer)
+
+
+# --------------------------------------------------------------------------- scratch memory
+
+_local = threading.local()
+_SCRATCH_ENTRIES = 32
+
+
+def scratch(key: tuple[object, ...], shape: tuple[int, ...], dtype: np.dtype) -> Array:
+    """A per-thread reusable buffer; windows (keyed by their pattern) keep their zero borders.
+
+    Reusing buffers keeps a block's working set in cache and avoids allocation.
+    A caller must be done with a buffer before asking for the same key again.
+    """
+    cache: OrderedDict[tuple[object, ...], Array] | None = getattr(_local, "buffers", None)
+    if cache is None:
+        cache = _local.buffers = OrderedDict()
+    full_key = (*key, np.dtype(dtype).str)
+    size = math.prod(shape)
+    buffer = cache.get(full_key)
+    if key[0] == "window":
+        if buffer is None:
+            buffer = np.zeros(shape, dtype)
+    elif buffer is None or buffer.size < size:
+        buffer = np.empty(size, dtype)
+    cache[full_key] = buffer
+    cache.move_to_end(full_key)
+    while len(cache) > _SCRATCH_ENTRIES:
+        cache.popitem(last=False)
+    return buffer[:size].reshape(shape) if key[0] != "window" else buffer

@@ -1,0 +1,94 @@
+"""Run independent chunks of a kernel on all cores, with BLAS threads matched to the work.
+
+NumPy releases the GIL inside copies, ufunc loops and BLAS calls, so a few
+Python threads that each process a different batch chunk keep every core busy
+during the data movement too (im2col copies, scatters), which a single
+multi-threaded BLAS call cannot do.  While the workers run, BLAS is limited to
+one thread so that the workers do not oversubscribe the cores.
+
+Chunks are assigned to workers statically (worker `i` takes chunks `i, i + w,
+...`), and results are returned in chunk order, so any reduction the caller does
+over them is deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+
+import numpy as np  # noqa: F401  (BLAS must be loaded before threadpoolctl looks for it)
+from threadpoolctl import ThreadpoolController
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_controller: ThreadpoolController | None = None
+
+
+def cpu_count() -> int:
+    """Cores this process may run on (respects affinity and cgroup-pinned CPU sets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_workers = cpu_count()
+
+
+def set_num_workers(count: int) -> None:
+    """Set how many threads kernels may use (default: the number of usable cores)."""
+    global _workers, _pool
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"The number of workers must be a positive int. Received: {count!r}")
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+            _pool = None
+        _workers = count
+
+
+def num_workers() -> int:
+    return _workers
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_workers, thread_name_prefix="upsample")
+        return _pool
+
+
+def single_threaded_blas() -> AbstractContextManager[Any]:
+    """Limit BLAS to one thread for the duration of a `with` block."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
+
+
+def map_chunks(fn: Callable[[C], T], chunks: Sequence[C]) -> list[T]:
+    """Apply `fn` to every chunk, in parallel when there is more than one, in order.
+
+    A single chunk runs on the calling thread with BLAS free to use every core.
+    """
+    workers = min(_workers, len(chunks))
+    if workers <= 1:
+        return [fn(chunk) for chunk in chunks]
+
+    def run_share(start: int) -> list[T]:
+        return [fn(chunk) for chunk in chunks[start::workers]]
+
+    with single_threaded_blas():
+        shares = list(_executor().map(run_share, range(workers)))
+    results: list[T] = [None] * len(chunks)  # type: ignore[list-item]
+    for start, share in enumerate(shares):
+        results[start::workers] = share
+    return results

@@ -1,0 +1,540 @@
+"""Convolution and transposed convolution in 1, 2 and 3 spatial dimensions.
+
+**A transposed convolution is the input-gradient of a convolution, and vice
+versa.**  This is the central lesson of the seeds, and this module is built on
+it: one convolution geometry (`ConvGeometry`, a "wide" and a "narrow" side),
+and three linear maps over it, each the transpose of another:
+
+* `_correlate`              wide -> narrow   ``y[o] = sum_t x[o*s + t*d - pad] @ w[t]``
+* `_correlate_adjoint`      narrow -> wide   its transpose in ``x``: the transposed convolution
+* `_correlate_kernel_grad`  (wide, narrow) -> kernel, its transpose in ``w``
+
+so that ``Conv.forward == _correlate``, ``Conv.backward == (_correlate_adjoint,
+_correlate_kernel_grad)``, ``ConvTranspose.forward == _correlate_adjoint`` and
+``ConvTranspose.backward == (_correlate, _correlate_kernel_grad)``.
+
+Kernels use Keras layouts: a convolution kernel is ``(*k, in, out)``; a
+transposed-convolution kernel is ``(*k, out, in)``, i.e. exactly the kernel of
+the convolution whose input-gradient it computes, not flipped.
+
+Speed: no zero insertion.  The transposed convolution is split into
+``prod(strides)`` output phases (Shi et al. 2016, "Is the deconvolution layer the
+same as a convolutional layer?"): output element ``p`` with ``(p + pad) % s ==
+r`` only receives taps ``t`` with ``(t * d) % s == r``, so each phase is a small
+stride-1 correlation of the input.  Every map is an im2col matmul per chunk of
+rows, chunks run in parallel (`_parallel`), and temporaries stay chunk-sized.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from upsample.ops import _parallel
+from upsample.ops._im2col import Block, Gather, blocks, gather
+from upsample.ops.layout import from_channels_last, to_channels_last
+from upsample.ops.shapes import (
+    ConvGeometry,
+    check_output_padding,
+    conv_geometry,
+    conv_transpose_geometry,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+)
+
+Array = NDArray[np.floating]
+
+# Rows of im2col patches per chunk, sized so that a chunk's patches (and the
+# matmul operands) stay in the per-core L2 cache.
+_CHUNK_BYTES = 1 << 20
+
+
+class ConvGrads(NamedTuple):
+    """Vector-Jacobian products of a convolution with respect to each argument."""
+
+    inputs: Array
+    kernel: Array
+    bias: Array | None
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def conv(
+    inputs: Array,
+    kernel: Array,
+    bias: Array | None = None,
+    *,
+    strides: int | tuple[int, ...] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | tuple[int, ...] = 1,
+) -> Array:
+    """N-D convolution (cross-correlation), as `keras.ops.conv` plus an optional bias.
+
+    inputs: ``(N, *spatial, C_in)`` (or ``(N, C_in, *spatial)`` for channels_first);
+    kernel: ``(*kernel_size, C_in, C_out)``; bias: ``(C_out,)``.
+    Returns ``(N, *out_spatial, C_out)``.
+    """
+    x, w, fmt, geometry = _prepare_conv(
+        inputs,
+        kernel,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+    )
+    _check_bias(bias, w.shape[-1])
+    y = _correlate(x, w, geometry)
+    if bias is not None:
+        y += bias.astype(y.dtype, copy=False)
+    return from_channels_last(y, fmt)
+
+
+def conv_vjp(
+    grad: Array,
+    inputs: Array,
+    kernel: Array,
+    bias: Array | None = None,
+    *,
+    strides: int | tuple[int, ...] = 1,
+    padding: str = "valid",
+    data_format: str | None = None,
+    dilation_rate: int | tuple[int, ...] = 1,
+) -> ConvGrads:
+    """Gradients of `conv` for an output gradient `grad` (shaped like its output).
+
+    The input-gradient is the transposed convolution of `grad`; the bias
+    gradient is returned only when a `bias` is given.
+    """
+    x, w, fmt, geometry = _prepare_conv(
+        inputs,
+        kernel,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+    )
+    g = _check_grad(grad, x.shape[0], geometry.narrow, w.shape[-1], fmt)
+    dx = _correlate_adjoint(g, w, geometry)
+    dw = _correlate_kernel_grad(x, g, geometry)
+    db = _bias_grad(g) if bias is not None else None
+    return ConvGrads(from_channels_last(dx, fmt), dw, db)
+
+
+def conv_transpose(
+    inputs: Array,
+    kernel: Array,
+    bias: Array | None = None,
+    *,
+    strides: int | tuple[int, ...] = 1,
+    padding: str = "valid",
+    output_padding: int | tuple[int, ...] | None = None,
+    data_format: str | None = None,
+    dilation_rate: int | tuple[int, ...] = 1,
+) -> Array:
+    """N-D transposed convolution, as `keras.ops.conv_transpose` plus an optional bias.
+
+    inputs: ``(N, *spatial, C_in)``; kernel: ``(*kernel_size, C_out, C_in)``;
+    bias: ``(C_out,)``.  The output length per axis is Keras's (see
+    `shapes.conv_transpose_output_length`).  Computed as the input-gradient of
+    the convolution with the same kernel, strides, padding and dilation.
+    """
+    y, w, fmt, geometry = _prepare_conv_transpose(
+        inputs,
+        kernel,
+        strides=strides,
+        padding=padding,
+        output_padding=output_padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+    )
+    _check_bias(bias, w.shape[-2])
+    x = _correlate_adjoint(y, w, geometry)
+    if bias is not None:
+        x += bias.astype(x.dtype, copy=False)
+    return from_channels_last(x, fmt)
+
+
+def conv_transpose_vjp(
+    grad: Array,
+    inputs: Array,
+    kernel: Array,
+    bias: Array | None = None,
+    *,
+    strides: int | tuple[int, ...] = 1,
+    padding: str = "valid",
+    output_padding: int | tuple[int, ...] | None = None,
+    data_format: str | None = None,
+    dilation_rate: int | tuple[int, ...] = 1,
+) -> ConvGrads:
+    """Gradients of `conv_transpose`: its input-gradient is the convolution of `grad`."""
+    y, w, fmt, geometry = _prepare_conv_transpose(
+        inputs,
+        kernel,
+        strides=strides,
+        padding=padding,
+        output_padding=output_padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+    )
+    g = _check_grad(grad, y.shape[0], geometry.wide, w.shape[-2], fmt)
+    dy = _correlate(g, w, geometry)
+    dw = _correlate_kernel_grad(g, y, geometry)
+    db = _bias_grad(g) if bias is not None else None
+    return ConvGrads(from_channels_last(dy, fmt), dw, db)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _as_float(array: Array, name: str) -> Array:
+    array = np.asarray(array)
+    if not np.issubdtype(array.dtype, np.floating):
+        if not np.issubdtype(array.dtype, np.number) or np.issubdtype(
+            array.dtype, np.complexfloating
+        ):
+            raise TypeError(f"`{name}` must be a real-valued array. Received dtype={array.dtype}")
+        array = array.astype(np.float32)
+    return array
+
+
+def _common(x: Array, w: Array) -> tuple[Array, Array]:
+    """Both in one floating dtype; `x` C-contiguous, as the kernels need."""
+    dtype = np.result_type(x.dtype, w.dtype)
+    return np.ascontiguousarray(x, dtype=dtype), w.astype(dtype, copy=False)
+
+
+def _check_ranks(inputs: Array, kernel: Array) -> int:
+    ndim = kernel.ndim - 2
+    if ndim not in (1, 2, 3):
+        raise ValueError(
+            "The `kernel` must have 3, 4 or 5 dimensions (1, 2 or 3 spatial ones plus two "
+            f"channel ones). Received: kernel.shape={kernel.shape}"
+        )
+    if inputs.ndim != ndim + 2:
+        raise ValueError(
+            f"A kernel of shape {kernel.shape} expects inputs with {ndim + 2} dimensions "
+            f"(batch, {ndim} spatial, channels). Received: inputs.shape={inputs.shape}"
+        )
+    if 0 in kernel.shape:
+        raise ValueError(f"The `kernel` must not be empty. Received: kernel.shape={kernel.shape}")
+    return ndim
+
+
+def _prepare_conv(
+    inputs: Array,
+    kernel: Array,
+    *,
+    strides: int | tuple[int, ...],
+    padding: str,
+    data_format: str | None,
+    dilation_rate: int | tuple[int, ...],
+) -> tuple[Array, Array, str, ConvGeometry]:
+    inputs, kernel = _as_float(inputs, "inputs"), _as_float(kernel, "kernel")
+    ndim = _check_ranks(inputs, kernel)
+    fmt = normalize_data_format(data_format)
+    geometry_args = _geometry_args(ndim, kernel, strides, padding, dilation_rate)
+    x, w = _common(to_channels_last(inputs, fmt), kernel)
+    if x.shape[-1] != w.shape[-2]:
+        raise ValueError(
+            f"The inputs have {x.shape[-1]} channels but the kernel of shape {w.shape} "
+            f"expects {w.shape[-2]} (kernel layout: (*kernel_size, in, out))."
+        )
+    geometry = conv_geometry(x.shape[1:-1], **geometry_args)  # type: ignore[arg-type]
+    return x, w, fmt, geometry
+
+
+def _prepare_conv_transpose(
+    inputs: Array,
+    kernel: Array,
+    *,
+    strides: int | tuple[int, ...],
+    padding: str,
+    output_padding: int | tuple[int, ...] | None,
+    data_format: str | None,
+    dilation_rate: int | tuple[int, ...],
+) -> tuple[Array, Array, str, ConvGeometry]:
+    inputs, kernel = _as_float(inputs, "inputs"), _as_float(kernel, "kernel")
+    ndim = _check_ranks(inputs, kernel)
+    fmt = normalize_data_format(data_format)
+    geometry_args = _geometry_args(ndim, kernel, strides, padding, dilation_rate)
+    op = (
+        None
+        if output_padding is None
+        else normalize_tuple(output_padding, ndim, "output_padding", allow_zero=True)
+    )
+    check_output_padding(op, geometry_args["strides"])  # type: ignore[arg-type]
+    y, w = _common(to_channels_last(inputs, fmt), kernel)
+    if y.shape[-1] != w.shape[-1]:
+        raise ValueError(
+            f"The inputs have {y.shape[-1]} channels but the kernel of shape {w.shape} "
+            f"expects {w.shape[-1]} (transposed kernel layout: (*kernel_size, out, in))."
+        )
+    geometry = conv_transpose_geometry(
+        y.shape[1:-1],
+        output_padding=op,
+        **geometry_args,  # type: ignore[arg-type]
+    )
+    return y, w, fmt, geometry
+
+
+def _geometry_args(
+    ndim: int,
+    kernel: Array,
+    strides: int | tuple[int, ...],
+    padding: str,
+    dilation_rate: int | tuple[int, ...],
+) -> dict[str, object]:
+    return dict(
+        kernel_size=tuple(kernel.shape[:ndim]),
+        strides=normalize_tuple(strides, ndim, "strides"),
+        padding=normalize_padding(padding),
+        dilation=normalize_tuple(dilation_rate, ndim, "dilation_rate"),
+    )
+
+
+def _check_bias(bias: Array | None, channels: int) -> None:
+    if bias is not None and np.shape(bias) != (channels,):
+        raise ValueError(
+            f"The `bias` must have shape ({channels},). Received: bias.shape={np.shape(bias)}"
+        )
+
+
+def _check_grad(
+    grad: Array, batch: int, spatial: tuple[int, ...], channels: int, fmt: str
+) -> Array:
+    g = to_channels_last(_as_float(grad, "grad"), fmt)
+    expected = (batch, *spatial, channels)
+    if g.shape != expected:
+        raise ValueError(
+            f"The `grad` must have the shape of the output, {expected} (channels_last). "
+            f"Received: grad.shape={g.shape}"
+        )
+    return g
+
+
+def _bias_grad(g: Array) -> Array:
+    return g.reshape(-1, g.shape[-1]).sum(axis=0)
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+def _taps(kernel_size: tuple[int, ...]) -> list[tuple[int, ...]]:
+    return list(itertools.product(*(range(k) for k in kernel_size)))
+
+
+@functools.lru_cache(maxsize=256)
+def _wide_plan(wide_shape: tuple[int, ...], geo: ConvGeometry) -> tuple[tuple[Block, Gather], ...]:
+    """Blocks of narrow rows and the im2col of the wide pixels that feed them.
+
+    Shared by `_correlate` and `_correlate_kernel_grad`, which read the same patches.
+    """
+    offsets = [tuple(t * d for t, d in zip(tap, geo.dilation)) for tap in _taps(geo.kernel_size)]
+    row_bytes = math.prod(geo.narrow[1:]) * len(offsets) * wide_shape[-1] * 4
+    steps = []
+    for block in blocks(wide_shape[0], geo.narrow[0], row_bytes, _CHUNK_BYTES):
+        extent = (block.r1 - block.r0, *geo.narrow[1:])
+        origin = (block.r0,) + (0,) * (geo.ndim - 1)
+        starts = tuple(o * s - p for o, s, p in zip(origin, geo.strides, geo.pad_before))
+        steps.append((block, gather(wide_shape, block, starts, offsets, geo.strides, extent)))
+    return tuple(steps)
+
+
+def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
+    """Wide -> narrow: ``y[n, o] = sum_t x[n, o*s + t*d - pad_before] @ w[t]``.
+
+    x: ``(N, *geo.wide, A)``; w: ``(*k, A, B)``; returns ``(N, *geo.narrow, B)``.
+    """
+    channels_out = w.shape[-1]
+    y = np.empty((x.shape[0], *geo.narrow, channels_out), x.dtype)
+    matrix = np.ascontiguousarray(w.reshape(-1, channels_out))
+
+    def run(step: tuple[Block, Gather]) -> None:
+        block, patches = step
+        np.matmul(patches.patches(x), matrix, out=y[block.index].reshape(-1, channels_out))
+
+    _parallel.map_chunks(run, _wide_plan(x.shape, geo))
+    return y
+
+
+def _correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
+    """The gradient of `_correlate` in ``w``: ``sum_o x[o*s + t*d - pad_before]^T g[o]``.
+
+    x: ``(N, *geo.wide, A)``; g: ``(N, *geo.narrow, B)``; returns ``(*k, A, B)``.
+    """
+    channels_out = g.shape[-1]
+
+    def run(step: tuple[Block, Gather]) -> Array:
+        block, patches = step
+        return patches.patches(x).T @ g[block.index].reshape(-1, channels_out)
+
+    partials = _parallel.map_chunks(run, _wide_plan(x.shape, geo))
+    total = partials[0]
+    for partial in partials[1:]:
+        total += partial
+    return total.reshape(*geo.kernel_size, x.shape[-1], channels_out)
+
+
+@dataclass(frozen=True)
+class _Phase:
+    """Output phase `residue` of a transposed convolution along one axis.
+
+    Wide positions ``p`` with ``(p + pad) % s == residue`` receive taps ``t`` with
+    ``t * d == shift * s + residue``, from narrow position ``(p + pad) // s - shift``.
+    Taps are listed by decreasing shift, so that the narrow positions they read increase.
+    """
+
+    residue: int
+    taps: tuple[int, ...]
+    shifts: tuple[int, ...]
+
+    def positions(self, lo: int, hi: int, stride: int, pad: int) -> tuple[int, int]:
+        """``(first q, count)`` of this phase's wide positions in ``[lo, hi)``."""
+        first = -(-(lo + pad - self.residue) // stride)
+        last = (hi - 1 + pad - self.residue) // stride
+        return first, last - first + 1
+
+
+def _phases(kernel_size: int, stride: int, dilation: int) -> list[_Phase]:
+    phases = []
+    for residue in range(stride):
+        taps = tuple(t for t in reversed(range(kernel_size)) if (t * dilation) % stride == residue)
+        phases.append(_Phase(residue, taps, tuple((t * dilation) // stride for t in taps)))
+    return phases
+
+
+@dataclass(frozen=True)
+class _PhaseStep:
+    """Wide positions of one block that share one phase along every axis but the last.
+
+    All phases of the last axis come from one matmul whose columns are
+    ``(residue, channel)``: its rows are then whole runs of the wide array's last
+    axis, so they are written contiguously instead of pixel by pixel.
+    """
+
+    target: tuple[slice, ...]  # batch, one phase of each leading axis, a range of the last axis
+    span: int  # positions of the last axis the matmul produces (a multiple of its stride)
+    crop: int  # the first `crop` of them fall before the target range
+    kernel_rows: tuple[int, ...]  # per patches column block: flat tap, or -1 for zeros
+    patches: Gather | None  # None: no tap reaches these positions, they are zero
+
+
+@functools.lru_cache(maxsize=256)
+def _narrow_plan(
+    narrow_shape: tuple[int, ...], geo: ConvGeometry
+) -> tuple[tuple[_PhaseStep, ...], ...]:
+    """Per block of wide rows, the steps that write it in full."""
+    lead = [_phases(k, s, d) for k, s, d in zip(geo.kernel_size, geo.strides, geo.dilation)][:-1]
+    last = _phases(geo.kernel_size[-1], geo.strides[-1], geo.dilation[-1])
+    stride, pad = geo.strides[-1], geo.pad_before[-1]
+    # Shifts of the last axis, any phase, decreasing (so that the narrow positions increase).
+    shifts_last = sorted({shift for phase in last for shift in phase.shifts}, reverse=True)
+    row_bytes = math.prod(geo.wide[1:]) * narrow_shape[-1] * 4 * 4
+    plan = []
+    for block in blocks(narrow_shape[0], geo.wide[0], row_bytes, _CHUNK_BYTES):
+        bounds = [(block.r0, block.r1), *((0, n) for n in geo.wide[1:])]
+        last_lo, last_hi = bounds[-1]
+        spans = [phase.positions(last_lo, last_hi, stride, pad) for phase in last]
+        q_first = min(first for first, count in spans if count > 0)
+        q_last = max(first + count - 1 for first, count in spans if count > 0)
+        start = q_first * stride - pad  # wide position of residue 0 at q_first
+        steps = []
+        for combo in itertools.product(*lead):
+            first, count = (
+                zip(
+                    *(
+                        phase.positions(lo, hi, s, p)
+                        for phase, (lo, hi), s, p in zip(combo, bounds, geo.strides, geo.pad_before)
+                    ),
+                    strict=True,
+                )
+                if combo
+                else ((), ())
+            )
+            if count and min(count) <= 0:
+                continue
+            target = (
+                slice(block.n0, block.n1),
+                *(
+                    slice(q * s + phase.residue - p, q * s + phase.residue - p + s * (c - 1) + 1, s)
+                    for q, c, s, p, phase in zip(first, count, geo.strides, geo.pad_before, combo)
+                ),
+                slice(last_lo, last_hi),
+            )
+            span = (q_last - q_first + 1) * stride
+            lead_taps = list(itertools.product(*(phase.taps for phase in combo)))
+            if not lead_taps or not shifts_last:
+                steps.append(_PhaseStep(target, span, last_lo - start, (), None))
+                continue
+            lead_shifts = list(itertools.product(*(phase.shifts for phase in combo)))
+            kernel_rows = []
+            for lead_tap in lead_taps:
+                for shift in shifts_last:
+                    for phase in last:
+                        tap = dict(zip(phase.shifts, phase.taps)).get(shift)
+                        index = (*lead_tap, tap) if tap is not None else None
+                        kernel_rows.append(
+                            int(np.ravel_multi_index(index, geo.kernel_size)) if index else -1
+                        )
+            starts = (
+                *(q - shift for q, shift in zip(first, lead_shifts[0])),
+                q_first - shifts_last[0],
+            )
+            offsets = [
+                (*(a - b for a, b in zip(lead_shifts[0], lead)), shifts_last[0] - shift)
+                for lead in lead_shifts
+                for shift in shifts_last
+            ]
+            extent = (*count, q_last - q_first + 1)
+            patches = gather(narrow_shape, block, starts, offsets, (1,) * geo.ndim, extent)
+            steps.append(_PhaseStep(target, span, last_lo - start, tuple(kernel_rows), patches))
+        plan.append(tuple(steps))
+    return tuple(plan)
+
+
+def _correlate_adjoint(y: Array, w: Array, geo: ConvGeometry) -> Array:
+    """Narrow -> wide, the transpose of `_correlate` in ``x``: the transposed convolution.
+
+    y: ``(N, *geo.narrow, B)``; w: ``(*k, A, B)``; returns ``(N, *geo.wide, A)``.
+    Each output phase is a stride-1 correlation of ``y`` with the taps that reach
+    it (no zeros are inserted into ``y``); the phases of the last axis share a
+    matmul, so that output rows are written whole.
+    """
+    channels_out, channels_in = w.shape[-2], w.shape[-1]
+    stride = geo.strides[-1]
+    x = np.empty((y.shape[0], *geo.wide, channels_out), y.dtype)
+    # Tap t carries a narrow vector through w[t].T; index -1 selects a zero block.
+    per_tap = np.swapaxes(w.reshape(-1, channels_out, channels_in), 1, 2)
+    per_tap = np.concatenate([per_tap, np.zeros_like(per_tap[:1])])
+    matrices: dict[tuple[int, ...], Array] = {}
+    plan = _narrow_plan(y.shape, geo)
+    for steps in plan:
+        for step in steps:
+            if step.patches is not None and step.kernel_rows not in matrices:
+                blocks_ = per_tap[list(step.kernel_rows)]  # (rows * stride, B, A)
+                blocks_ = blocks_.reshape(-1, stride, channels_in, channels_out)
+                matrices[step.kernel_rows] = np.ascontiguousarray(
+                    blocks_.transpose(0, 2, 1, 3).reshape(-1, stride * channels_out)
+                )
+
+    def run(steps: tuple[_PhaseStep, ...]) -> None:
+        for step in steps:
+            out = x[step.target]
+            if step.patches is None:
+                out[...] = 0
+                continue
+            result = step.patches.patches(y) @ matrices[step.kernel_rows]
+            result = result.reshape(*out.shape[:-2], step.span, channels_out)
+            out[...] = result[..., step.crop : step.crop + out.shape[-2], :]
+
+    _parallel.map_chunks(run, plan)
+    return x

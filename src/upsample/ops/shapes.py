@@ -1,0 +1,268 @@
+"""Shape arithmetic: every output length and padding split, in one place.
+
+All functions work on one spatial axis at a time (lengths are ints) except the
+`normalize_*` helpers, which validate user arguments and name the argument and
+the value in their errors, before any work is done.
+
+Conventions are those of Keras 3 (`keras/src/backend/common/backend_utils.py`)
+and TensorFlow's "SAME" padding: when the total padding is odd, the extra pixel
+goes at the end (bottom/right).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Padding = Literal["valid", "same"]
+DataFormat = Literal["channels_last", "channels_first"]
+
+PADDINGS: tuple[Padding, ...] = ("valid", "same")
+DATA_FORMATS: tuple[DataFormat, ...] = ("channels_last", "channels_first")
+
+
+def normalize_tuple(
+    value: int | Iterable[int], n: int, name: str, *, allow_zero: bool = False
+) -> tuple[int, ...]:
+    """Return `value` as a tuple of `n` ints, each positive (or >= 0 if `allow_zero`).
+
+    An int is repeated `n` times, as Keras does for `strides=2`; NumPy integers
+    are accepted, floats and bools are not.
+    """
+    lowest = 0 if allow_zero else 1
+    kind = "non-negative" if allow_zero else "positive"
+    error = ValueError(
+        f"The `{name}` argument must be an int or a tuple of {n} {kind} ints. "
+        f"Received: {name}={value!r}"
+    )
+    raw = tuple(value) if isinstance(value, Iterable) else (value,) * n
+    if len(raw) != n or any(isinstance(item, bool) for item in raw):
+        raise error
+    try:
+        items = tuple(operator.index(item) for item in raw)
+    except TypeError:
+        raise error from None
+    if min(items) < lowest:
+        raise error
+    return items
+
+
+def normalize_padding(padding: str) -> Padding:
+    """Lower-case and check `padding` ("valid" or "same")."""
+    lowered = padding.lower() if isinstance(padding, str) else padding
+    if lowered not in PADDINGS:
+        raise ValueError(
+            f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding!r}"
+        )
+    return lowered
+
+
+def normalize_data_format(data_format: str | None) -> DataFormat:
+    """`None` means the Keras default, "channels_last"."""
+    if data_format is None:
+        return "channels_last"
+    lowered = data_format.lower() if isinstance(data_format, str) else data_format
+    if lowered not in DATA_FORMATS:
+        raise ValueError(
+            "The `data_format` argument must be one of 'channels_last', 'channels_first'. "
+            f"Received: data_format={data_format!r}"
+        )
+    return lowered
+
+
+def effective_kernel_size(kernel_size: int, dilation: int) -> int:
+    """Length covered by a dilated kernel: `(k - 1) * d + 1`."""
+    return (kernel_size - 1) * dilation + 1
+
+
+def conv_output_length(
+    length: int, *, kernel_size: int, stride: int, padding: Padding, dilation: int = 1
+) -> int:
+    """Output length of a convolution or pooling window along one axis.
+
+    valid: `floor((n - ke) / s) + 1`;  same: `ceil(n / s)`.
+    """
+    ke = effective_kernel_size(kernel_size, dilation)
+    if padding == "same":
+        out = -(-length // stride)
+    else:
+        out = (length - ke) // stride + 1 if length >= ke else 0
+    if out <= 0:
+        raise ValueError(
+            f"An input of length {length} is too small for a window of {ke} "
+            f"(kernel_size={kernel_size}, dilation_rate={dilation}) with padding={padding!r}: "
+            "the output would be empty."
+        )
+    return out
+
+
+def conv_padding(
+    length: int, *, kernel_size: int, stride: int, padding: Padding, dilation: int = 1
+) -> tuple[int, int]:
+    """Zeros added before and after the input of a convolution along one axis.
+
+    "same" pads `P = max((ceil(n/s) - 1) * s + ke - n, 0)` in total, `P // 2`
+    before and the rest after (TensorFlow's rule: the extra pixel goes last).
+    """
+    if padding == "valid":
+        return (0, 0)
+    ke = effective_kernel_size(kernel_size, dilation)
+    out = -(-length // stride)
+    total = max((out - 1) * stride + ke - length, 0)
+    return (total // 2, total - total // 2)
+
+
+def conv_transpose_output_length(
+    length: int,
+    *,
+    kernel_size: int,
+    stride: int,
+    padding: Padding,
+    output_padding: int | None = None,
+    dilation: int = 1,
+) -> int:
+    """Output length of a transposed convolution along one axis (Keras 3).
+
+    With `ke = (k - 1) * d + 1`:
+    valid: `(n - 1) * s + ke + op`, where `op` defaults to `max(ke, s) - ke`;
+    same:  `n * s` when `op` is None, else `(n - 1) * s + ke % 2 + op`.
+    This is Dumoulin & Visin (arXiv:1603.07285), relationship 14, with `a = op`.
+    """
+    ke = effective_kernel_size(kernel_size, dilation)
+    if padding == "valid":
+        op = max(ke, stride) - ke if output_padding is None else output_padding
+        out = (length - 1) * stride + ke + op
+    elif output_padding is None:
+        out = length * stride
+    else:
+        out = (length - 1) * stride + ke % 2 + output_padding
+    if out <= 0:
+        raise ValueError(
+            f"A transposed convolution of an input of length {length} with "
+            f"kernel_size={kernel_size}, strides={stride}, padding={padding!r}, "
+            f"output_padding={output_padding} would have an empty output ({out})."
+        )
+    return out
+
+
+def conv_transpose_padding(
+    length: int,
+    *,
+    kernel_size: int,
+    stride: int,
+    padding: Padding,
+    output_padding: int | None = None,
+    dilation: int = 1,
+) -> tuple[int, int]:
+    """Padding `(before, after)` of the forward convolution that this transposed one inverts.
+
+    A transposed convolution is the input-gradient of a convolution over its own
+    output.  Keras defines it by scattering into a "full" array of length
+    `(n - 1) * s + ke` and cropping `before` elements at the start and `after`
+    at the end; a negative `after` appends zeros.  Those crops are exactly the
+    padding of the adjoint convolution, whose output length is then `n` again.
+    """
+    ke = effective_kernel_size(kernel_size, dilation)
+    if padding == "valid":
+        op = max(ke, stride) - ke if output_padding is None else output_padding
+        left_pad, right_pad = ke - 1, ke - 1 + op
+    else:
+        total = stride + ke - 2 if output_padding is None else ke + ke % 2 - 2 + output_padding
+        left_pad = min(total // 2 + total % 2, ke - 1)
+        right_pad = total - left_pad
+    return (ke - 1 - left_pad, ke - 1 - right_pad)
+
+
+def check_output_padding(output_padding: tuple[int, ...] | None, strides: tuple[int, ...]) -> None:
+    """Keras requires `output_padding < strides` along every axis."""
+    if output_padding is None:
+        return
+    for op, s in zip(output_padding, strides, strict=True):
+        if op >= s:
+            raise ValueError(
+                "The `output_padding` argument must be smaller than `strides` along every "
+                f"axis. Received: output_padding={output_padding}, strides={strides}"
+            )
+
+
+def resize_output_length(length: int, factor: int) -> int:
+    """Upsampling by an integer factor multiplies the length."""
+    return length * factor
+
+
+def prod(values: Iterable[int]) -> int:
+    return math.prod(values)
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Shape arithmetic of one convolution, per spatial axis.
+
+    The convolution maps the *wide* side (spatial shape `wide`, e.g. 28x28) to
+    the *narrow* side (`narrow`, e.g. 14x14 for stride 2):
+    `narrow[o] = sum_t wide[o * s + t * d - pad_before] @ kernel[t]`, with zeros
+    outside `wide`.  A transposed convolution runs the same geometry backwards,
+    from the narrow side to the wide side.  `pad_after` may be negative: then the
+    last elements of the wide side are touched by no window.
+    """
+
+    wide: tuple[int, ...]
+    narrow: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation: tuple[int, ...]
+    pad_before: tuple[int, ...]
+    pad_after: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.wide)
+
+
+def conv_geometry(
+    wide: tuple[int, ...],
+    *,
+    kernel_size: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    dilation: tuple[int, ...],
+) -> ConvGeometry:
+    """Geometry of a forward convolution over an input of spatial shape `wide`."""
+    narrow, before, after = [], [], []
+    for n, k, s, d in zip(wide, kernel_size, strides, dilation, strict=True):
+        out = conv_output_length(n, kernel_size=k, stride=s, padding=padding, dilation=d)
+        lo, hi = conv_padding(n, kernel_size=k, stride=s, padding=padding, dilation=d)
+        # The last window may stop short of the padded end ("valid" with a remainder).
+        hi = (out - 1) * s + effective_kernel_size(k, d) - n - lo
+        narrow.append(out)
+        before.append(lo)
+        after.append(hi)
+    return ConvGeometry(
+        tuple(wide), tuple(narrow), kernel_size, strides, dilation, tuple(before), tuple(after)
+    )
+
+
+def conv_transpose_geometry(
+    narrow: tuple[int, ...],
+    *,
+    kernel_size: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    output_padding: tuple[int, ...] | None,
+    dilation: tuple[int, ...],
+) -> ConvGeometry:
+    """Geometry of a transposed convolution over an input of spatial shape `narrow`."""
+    ops = output_padding if output_padding is not None else (None,) * len(narrow)
+    wide, before, after = [], [], []
+    for n, k, s, d, op in zip(narrow, kernel_size, strides, dilation, ops, strict=True):
+        arguments = dict(kernel_size=k, stride=s, padding=padding, output_padding=op, dilation=d)
+        wide.append(conv_transpose_output_length(n, **arguments))  # type: ignore[arg-type]
+        lo, hi = conv_transpose_padding(n, **arguments)  # type: ignore[arg-type]
+        before.append(lo)
+        after.append(hi)
+    return ConvGeometry(
+        tuple(wide), tuple(narrow), kernel_size, strides, dilation, tuple(before), tuple(after)
+    )

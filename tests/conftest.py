@@ -1,0 +1,40 @@
+"""Test-suite configuration shared by every test."""
+
+from __future__ import annotations
+
+import os
+
+# The reference implementation runs on Keras's JAX backend, on the CPU, in a
+# worker process that inherits these; matplotlib never needs a display.
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """A generator seeded from the test's name, so that every failure reproduces."""
+    seed = int.from_bytes(request.node.nodeid.encode()[-8:].ljust(8, b"\0"), "little")
+    return np.random.default_rng(seed)
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A skipped test is not a passing one: fail the run, and fail it when nothing ran."""
+    if _skipped and exitstatus == 0:
+        session.exitstatus = 1
+        print(f"\n{len(_skipped)} test(s) were skipped; this suite allows no skips:")
+        for nodeid in _skipped:
+            print(f"  {nodeid}")
+    if session.testscollected == 0 and exitstatus == 0:
+        session.exitstatus = 5

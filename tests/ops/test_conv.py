@@ -1,0 +1,281 @@
+"""Convolution and transposed convolution: seed examples, adjointness, gradients, errors."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from support.gradcheck import assert_adjoint, assert_vjp_matches_numerical
+from upsample.ops import conv as conv_ops
+from upsample.ops.conv import conv, conv_transpose, conv_transpose_vjp, conv_vjp
+from upsample.ops.shapes import conv_geometry, conv_transpose_geometry
+
+SEED_IMAGE = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32).reshape(1, 2, 2, 1)
+
+
+# --------------------------------------------------------------------------- the seeds' examples
+
+
+def test_one_by_one_stride_two_transposed_convolution_inserts_zeros() -> None:
+    """Seed 001/003: weight 1, bias 0, 1x1 kernel, strides 2 spaces the input out."""
+    kernel = np.ones((1, 1, 1, 1), np.float32)
+    out = conv_transpose(SEED_IMAGE, kernel, np.zeros(1, np.float32), strides=2)
+    expected = [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]
+    np.testing.assert_array_equal(out[0, :, :, 0], expected)
+
+
+def test_two_by_two_stride_two_transposed_convolution_tiles_the_kernel() -> None:
+    """Seed 001's reader comment: each input value scales a copy of the kernel [[a, b], [c, d]]."""
+    a, b, c, d = 0.5, -1.25, 2.0, 3.0
+    kernel = np.array([[a, b], [c, d]], np.float32).reshape(2, 2, 1, 1)
+    out = conv_transpose(SEED_IMAGE, kernel, strides=2, padding="valid")[0, :, :, 0]
+    expected = [
+        [a, b, 2 * a, 2 * b],
+        [c, d, 2 * c, 2 * d],
+        [3 * a, 3 * b, 4 * a, 4 * b],
+        [3 * c, 3 * d, 4 * c, 4 * d],
+    ]
+    np.testing.assert_allclose(out, expected, rtol=0, atol=0)
+
+
+def test_same_padding_doubles_exactly_with_a_three_by_three_kernel() -> None:
+    """Seed 001/003: a 3x3 kernel with strides 2 would give 11x11 from 5x5; 'same' gives 10x10."""
+    x = np.ones((1, 5, 5, 128), np.float32)
+    kernel = np.ones((3, 3, 1, 128), np.float32)
+    assert conv_transpose(x, kernel, strides=2, padding="valid").shape == (1, 11, 11, 1)
+    assert conv_transpose(x, kernel, strides=2, padding="same").shape == (1, 10, 10, 1)
+
+
+def test_same_transposed_convolution_crops_the_extra_row_at_the_bottom_right() -> None:
+    """Keras crops the odd extra row/column at the end, mirroring SAME padding."""
+    x = np.zeros((1, 2, 2, 1), np.float32)
+    x[0, 0, 0, 0] = 1.0
+    kernel = np.arange(1, 10, dtype=np.float32).reshape(3, 3, 1, 1)
+    out = conv_transpose(x, kernel, strides=2, padding="same")[0, :, :, 0]
+    # The full 5x5 scatter of the single pixel is the kernel at the top-left; "same"
+    # keeps rows/columns 0..3, so the kernel's last row and column survive whole.
+    np.testing.assert_array_equal(out[:3, :3], kernel[:, :, 0, 0])
+    assert out.shape == (4, 4)
+    assert not out[3:, :].any() and not out[:, 3:].any()
+
+
+def test_convolution_of_the_seed_image_by_hand() -> None:
+    kernel = np.array([[1.0, 10.0], [100.0, 1000.0]], np.float32).reshape(2, 2, 1, 1)
+    out = conv(SEED_IMAGE, kernel, padding="same")[0, :, :, 0]
+    # "same" pads one row and one column at the bottom/right.
+    expected = [[1 + 20 + 300 + 4000, 2 + 400], [3 + 40, 4]]
+    np.testing.assert_array_equal(out, expected)
+
+
+# --------------------------------------------------------------------------- adjointness
+
+
+def random_geometries(rng: np.random.Generator, count: int) -> list[dict[str, object]]:
+    cases = []
+    for _ in range(count):
+        ndim = int(rng.integers(1, 4))
+        strides = tuple(int(s) for s in rng.integers(1, 4, ndim))
+        cases.append(
+            dict(
+                ndim=ndim,
+                kernel_size=tuple(int(k) for k in rng.integers(1, 5, ndim)),
+                strides=strides,
+                dilation=tuple(int(d) for d in rng.integers(1, 3, ndim)),
+                padding=str(rng.choice(["valid", "same"])),
+                output_padding=(
+                    None if rng.random() < 0.5 else tuple(int(rng.integers(0, s)) for s in strides)
+                ),
+                narrow=tuple(int(n) for n in rng.integers(2, 7, ndim)),
+            )
+        )
+    return cases
+
+
+@pytest.mark.parametrize("case", random_geometries(np.random.default_rng(7), 60))
+def test_transposed_convolution_is_the_adjoint_of_convolution(
+    case: dict[str, object], rng: np.random.Generator
+) -> None:
+    """<conv(x), y> == <x, conv_transpose(y)> over any geometry, including Keras's crops."""
+    geo = conv_transpose_geometry(
+        case["narrow"],  # type: ignore[arg-type]
+        kernel_size=case["kernel_size"],  # type: ignore[arg-type]
+        strides=case["strides"],  # type: ignore[arg-type]
+        padding=case["padding"],  # type: ignore[arg-type]
+        output_padding=case["output_padding"],  # type: ignore[arg-type]
+        dilation=case["dilation"],  # type: ignore[arg-type]
+    )
+    kernel = rng.standard_normal((*geo.kernel_size, 3, 2))
+    assert_adjoint(
+        lambda x: conv_ops._correlate(np.ascontiguousarray(x), kernel, geo),
+        lambda y: conv_ops._correlate_adjoint(np.ascontiguousarray(y), kernel, geo),
+        (2, *geo.wide, 3),
+        rng,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kernel_size", "strides", "padding"),
+    [
+        (3, 2, "same"),
+        (4, 2, "same"),
+        (2, 3, "same"),
+        (5, 1, "same"),
+        (3, 2, "valid"),
+        (2, 3, "valid"),
+    ],
+)
+def test_conv_input_gradient_is_the_transposed_convolution(
+    kernel_size: int, strides: int, padding: str, rng: np.random.Generator
+) -> None:
+    """The seeds' central lesson, on the public functions: conv's backward is conv_transpose."""
+    narrow = 5
+    geo = conv_transpose_geometry(
+        (narrow, narrow),
+        kernel_size=(kernel_size,) * 2,
+        strides=(strides,) * 2,
+        padding=padding,
+        output_padding=None,
+        dilation=(1, 1),  # type: ignore[arg-type]
+    )
+    x = rng.standard_normal((2, *geo.wide, 3)).astype(np.float32)
+    kernel = rng.standard_normal((kernel_size, kernel_size, 3, 4)).astype(np.float32)
+    y = conv(x, kernel, strides=strides, padding=padding)
+    assert y.shape[1:3] == (narrow, narrow)
+    grad = rng.standard_normal(y.shape).astype(np.float32)
+    through_vjp = conv_vjp(grad, x, kernel, strides=strides, padding=padding).inputs
+    through_transpose = conv_transpose(grad, kernel, strides=strides, padding=padding)
+    np.testing.assert_array_equal(through_vjp, through_transpose)
+
+
+def test_conv_geometry_and_transposed_geometry_agree_for_same_padding() -> None:
+    for n, k, s in itertools.product(range(1, 7), range(1, 6), range(1, 4)):
+        forward = conv_geometry(
+            (n * s,), kernel_size=(k,), strides=(s,), padding="same", dilation=(1,)
+        )
+        backward = conv_transpose_geometry(
+            (n,), kernel_size=(k,), strides=(s,), padding="same", output_padding=None, dilation=(1,)
+        )
+        assert forward == backward, (n, k, s)
+
+
+# --------------------------------------------------------------------------- gradients
+
+
+CASES = [
+    dict(kernel=(3,), strides=2, padding="same", dilation_rate=1, data_format="channels_last"),
+    dict(
+        kernel=(2, 3),
+        strides=(2, 1),
+        padding="valid",
+        dilation_rate=1,
+        data_format="channels_first",
+    ),
+    dict(kernel=(3, 3), strides=1, padding="same", dilation_rate=2, data_format="channels_last"),
+    dict(kernel=(2, 2, 2), strides=2, padding="same", dilation_rate=1, data_format="channels_last"),
+    dict(
+        kernel=(3, 2), strides=(3, 2), padding="valid", dilation_rate=1, data_format="channels_last"
+    ),
+]
+
+
+def _spatial(case: dict[str, object], size: int) -> tuple[int, ...]:
+    return (size,) * len(case["kernel"])  # type: ignore[arg-type]
+
+
+def _arrange(shape: tuple[int, ...], channels: int, data_format: str) -> tuple[int, ...]:
+    return (2, channels, *shape) if data_format == "channels_first" else (2, *shape, channels)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_conv_vjp_matches_finite_differences(
+    case: dict[str, object], rng: np.random.Generator
+) -> None:
+    kwargs = {k: v for k, v in case.items() if k != "kernel"}
+    x = rng.standard_normal(_arrange(_spatial(case, 5), 2, case["data_format"]))  # type: ignore[arg-type]
+    kernel = rng.standard_normal((*case["kernel"], 2, 3))  # type: ignore[misc]
+    bias = rng.standard_normal(3)
+
+    def forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        out = conv(x, kernel, **kwargs)  # type: ignore[arg-type]
+        axis = 1 if case["data_format"] == "channels_first" else -1
+        return out + np.expand_dims(bias, [a for a in range(out.ndim) if a != axis % out.ndim])
+
+    def vjp(g: np.ndarray, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tuple:
+        return tuple(conv_vjp(g, x, kernel, bias, **kwargs))  # type: ignore[arg-type]
+
+    assert_vjp_matches_numerical(forward, vjp, [x, kernel, bias], rng)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("output_padding", [None, 0])
+def test_conv_transpose_vjp_matches_finite_differences(
+    case: dict[str, object], output_padding: int | None, rng: np.random.Generator
+) -> None:
+    kwargs = {k: v for k, v in case.items() if k != "kernel"}
+    x = rng.standard_normal(_arrange(_spatial(case, 3), 3, case["data_format"]))  # type: ignore[arg-type]
+    kernel = rng.standard_normal((*case["kernel"], 2, 3))  # type: ignore[misc]
+    bias = rng.standard_normal(2)
+    if output_padding is not None and case["padding"] == "same" and case["kernel"][0] % 2 == 0:  # type: ignore[index]
+        output_padding = 1  # an even 'same' kernel with output_padding 0 shrinks 3 -> 4 only
+
+    def forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        out = conv_transpose(x, kernel, output_padding=output_padding, **kwargs)  # type: ignore[arg-type]
+        axis = 1 if case["data_format"] == "channels_first" else -1
+        return out + np.expand_dims(bias, [a for a in range(out.ndim) if a != axis % out.ndim])
+
+    def vjp(g: np.ndarray, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tuple:
+        return tuple(
+            conv_transpose_vjp(g, x, kernel, bias, output_padding=output_padding, **kwargs)  # type: ignore[arg-type]
+        )
+
+    assert_vjp_matches_numerical(forward, vjp, [x, kernel, bias], rng)
+
+
+def test_bias_gradient_is_only_returned_with_a_bias(rng: np.random.Generator) -> None:
+    x = rng.standard_normal((1, 4, 4, 2)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 2, 2)).astype(np.float32)
+    grads = conv_vjp(np.ones((1, 4, 4, 2), np.float32), x, kernel, padding="same")
+    assert grads.bias is None
+    with_bias = conv_vjp(np.ones((1, 4, 4, 2), np.float32), x, kernel, np.zeros(2), padding="same")
+    np.testing.assert_allclose(with_bias.bias, [16.0, 16.0])
+
+
+def test_float32_in_float32_out(rng: np.random.Generator) -> None:
+    x = rng.standard_normal((1, 6, 6, 2)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 2, 2)).astype(np.float32)
+    assert conv(x, kernel).dtype == np.float32
+    assert conv_transpose(x, kernel, strides=2).dtype == np.float32
+    assert conv(x.astype(np.int64), kernel).dtype == np.float32
+
+
+def _all_maps(x: np.ndarray, kernel: np.ndarray) -> list[np.ndarray]:
+    y = conv(x, kernel, strides=2, padding="same")
+    up = conv_transpose(y, kernel, strides=2, padding="same")
+    return [
+        y,
+        up,
+        *conv_vjp(y, x, kernel, strides=2, padding="same")[:2],
+        *conv_transpose_vjp(up, y, kernel, strides=2, padding="same")[:2],
+    ]
+
+
+def test_splitting_into_blocks_does_not_change_the_numbers(rng: np.random.Generator) -> None:
+    """Chunking (and the threads that run the chunks) must not change any result."""
+    x = rng.standard_normal((3, 70, 33, 5)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 5, 5)).astype(np.float32)
+    whole = _all_maps(x, kernel)
+    default = conv_ops._CHUNK_BYTES
+    try:
+        conv_ops._CHUNK_BYTES = 1 << 12
+        conv_ops._wide_plan.cache_clear()
+        conv_ops._narrow_plan.cache_clear()
+        chunked = _all_maps(x, kernel)
+    finally:
+        conv_ops._CHUNK_BYTES = default
+        conv_ops._wide_plan.cache_clear()
+        conv_ops._narrow_plan.cache_clear()
+    for a, b in zip(chunked, whole, strict=True):
+        # Sums are regrouped, so agreement is to float32 rounding of the largest terms.
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5 * np.abs(b).max())

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: gradient checks, adjoint checks and the Keras reference."""
