@@ -59,8 +59,8 @@ _CHUNK_BYTES = 1 << 20
 class ConvGrads(NamedTuple):
     """Vector-Jacobian products of a convolution with respect to each argument."""
 
-    inputs: Array
-    kernel: Array
+    inputs: Array | None
+    kernel: Array | None
     bias: Array | None
 
 
@@ -108,11 +108,14 @@ def conv_vjp(
     padding: str = "valid",
     data_format: str | None = None,
     dilation_rate: int | tuple[int, ...] = 1,
+    need_inputs: bool = True,
+    need_kernel: bool = True,
 ) -> ConvGrads:
     """Gradients of `conv` for an output gradient `grad` (shaped like its output).
 
     The input-gradient is the transposed convolution of `grad`; the bias
-    gradient is returned only when a `bias` is given.
+    gradient is returned only when a `bias` is given.  Gradients that are not
+    needed (`need_inputs`, `need_kernel`, which also covers the bias) are None.
     """
     x, w, fmt, geometry = _prepare_conv(
         inputs,
@@ -123,10 +126,10 @@ def conv_vjp(
         dilation_rate=dilation_rate,
     )
     g = _check_grad(grad, x.shape[0], geometry.narrow, w.shape[-1], fmt)
-    dx = _correlate_adjoint(g, w, geometry)
-    dw = _correlate_kernel_grad(x, g, geometry)
-    db = _bias_grad(g) if bias is not None else None
-    return ConvGrads(from_channels_last(dx, fmt), dw, db)
+    dx = from_channels_last(_correlate_adjoint(g, w, geometry), fmt) if need_inputs else None
+    dw = _correlate_kernel_grad(x, g, geometry) if need_kernel else None
+    db = _bias_grad(g) if bias is not None and need_kernel else None
+    return ConvGrads(dx, dw, db)
 
 
 def conv_transpose(
@@ -174,8 +177,13 @@ def conv_transpose_vjp(
     output_padding: int | tuple[int, ...] | None = None,
     data_format: str | None = None,
     dilation_rate: int | tuple[int, ...] = 1,
+    need_inputs: bool = True,
+    need_kernel: bool = True,
 ) -> ConvGrads:
-    """Gradients of `conv_transpose`: its input-gradient is the convolution of `grad`."""
+    """Gradients of `conv_transpose`: its input-gradient is the convolution of `grad`.
+
+    As for `conv_vjp`, gradients that are not needed are None.
+    """
     y, w, fmt, geometry = _prepare_conv_transpose(
         inputs,
         kernel,
@@ -186,10 +194,10 @@ def conv_transpose_vjp(
         dilation_rate=dilation_rate,
     )
     g = _check_grad(grad, y.shape[0], geometry.wide, w.shape[-2], fmt)
-    dy = _correlate(g, w, geometry)
-    dw = _correlate_kernel_grad(g, y, geometry)
-    db = _bias_grad(g) if bias is not None else None
-    return ConvGrads(from_channels_last(dy, fmt), dw, db)
+    dy = from_channels_last(_correlate(g, w, geometry), fmt) if need_inputs else None
+    dw = _correlate_kernel_grad(g, y, geometry) if need_kernel else None
+    db = _bias_grad(g) if bias is not None and need_kernel else None
+    return ConvGrads(dy, dw, db)
 
 
 # --------------------------------------------------------------------------- validation
