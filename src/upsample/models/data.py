@@ -1,0 +1,123 @@
+"""Arrays in, batches out: validation of `fit` data, Keras's validation split, batching."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+
+
+def as_array_list(data: Any, name: str) -> list[Array] | None:
+    """`x` / `y` / `sample_weight` as a list of arrays (several for multi-input models)."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        raise TypeError(f"upsample takes `{name}` as an array or a list of arrays, not a dict.")
+    items = list(data) if isinstance(data, list | tuple) else [data]
+    arrays = []
+    for item in items:
+        array = np.asarray(item)
+        if array.dtype == object:
+            raise TypeError(f"`{name}` must hold numbers. Received an array of dtype=object.")
+        if array.ndim == 0:
+            raise ValueError(f"`{name}` must have a batch dimension. Received a scalar: {item!r}")
+        arrays.append(array)
+    return arrays
+
+
+def check_lengths(*groups: tuple[str, list[Array] | None]) -> int:
+    """All arrays must have the same number of samples; return it."""
+    lengths = {
+        (name, i): len(array)
+        for name, arrays in groups
+        if arrays is not None
+        for i, array in enumerate(arrays)
+    }
+    values = set(lengths.values())
+    if len(values) > 1:
+        described = ", ".join(
+            f"{name}[{i}]: {n}" if _many(groups, name) else f"{name}: {n}"
+            for (name, i), n in lengths.items()
+        )
+        raise ValueError(
+            f"Data cardinality is ambiguous: all arrays must have the same number of samples. "
+            f"Received {described}."
+        )
+    count = values.pop() if values else 0
+    if count == 0:
+        raise ValueError("`fit`/`evaluate`/`predict` received empty arrays (0 samples).")
+    return count
+
+
+def _many(groups: tuple[tuple[str, list[Array] | None], ...], name: str) -> bool:
+    return any(n == name and arrays is not None and len(arrays) > 1 for n, arrays in groups)
+
+
+def check_finite(arrays: list[Array] | None, name: str) -> None:
+    """Refuse NaN or infinite values before training (they would silently poison the weights)."""
+    if arrays is None:
+        return
+    for i, array in enumerate(arrays):
+        if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+            bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+            where = f"{name}[{i}]" if len(arrays) > 1 else name
+            raise ValueError(
+                f"`{where}` contains {bad} non-finite value(s) (NaN or infinity); "
+                "clean the data before training."
+            )
+
+
+def split_validation(
+    arrays: list[list[Array] | None], validation_split: float
+) -> tuple[list[list[Array] | None], list[list[Array] | None]]:
+    """Keras's split: the LAST fraction is validation, taken before any shuffling."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(
+            "`validation_split` must be between 0 and 1 (exclusive). "
+            f"Received: validation_split={validation_split}"
+        )
+    count = next(len(group[0]) for group in arrays if group)
+    split_at = math.floor(count * (1.0 - validation_split))
+    if split_at == 0 or split_at == count:
+        raise ValueError(
+            f"Training data contains {count} samples, which is not sufficient to split it into "
+            f"a validation and training set as specified by `validation_split={validation_split}`."
+            " Either provide more data, or a different value for the `validation_split` argument."
+        )
+    train = [None if g is None else [a[:split_at] for a in g] for g in arrays]
+    val = [None if g is None else [a[split_at:] for a in g] for g in arrays]
+    return train, val
+
+
+def batch_slices(
+    count: int, batch_size: int, order: Array | None = None
+) -> Iterator[slice | Array]:
+    """Batches of `batch_size` samples (the last one may be smaller), in `order` if given."""
+    for start in range(0, count, batch_size):
+        stop = min(start + batch_size, count)
+        yield slice(start, stop) if order is None else order[start:stop]
+
+
+def take(arrays: list[Array] | None, index: slice | Array) -> list[Array] | None:
+    if arrays is None:
+        return None
+    return [a[index] for a in arrays]
+
+
+def check_batch_size(batch_size: Any) -> int:
+    if batch_size is None:
+        return 32
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
+        raise ValueError(
+            f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}"
+        )
+    return int(batch_size)

@@ -1,0 +1,201 @@
+"""`Functional`: a model over any directed acyclic graph of layers.
+
+Forward runs the recorded nodes in topological order; backward runs them in
+reverse and *sums* the gradients of a tensor used by several nodes (fan-out),
+and of a layer's weights when the layer is called several times (sharing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from upsample.layers.keras_tensor import KerasTensor, Node, flatten
+from upsample.layers.layer import Array, Gradients, Layer
+from upsample.models.model import Model
+
+
+class Functional(Model):
+    """A model defined by its symbolic inputs and outputs: ``Model(inputs, outputs)``."""
+
+    def __init__(
+        self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self._set_graph(inputs, outputs)
+
+    def _set_graph(self, inputs: Any, outputs: Any) -> None:
+        self._nested_inputs = inputs
+        self._nested_outputs = outputs
+        self.inputs = [t for t in flatten(inputs)]
+        self.outputs = [t for t in flatten(outputs)]
+        for tensor in self.inputs + self.outputs:
+            if not isinstance(tensor, KerasTensor):
+                raise ValueError(
+                    "A functional model takes symbolic inputs and outputs (from `Input` and "
+                    f"layer calls). Received: {tensor!r}"
+                )
+        # Keras's order: layers by decreasing depth from the outputs (it is also the order
+        # of `model.layers`, of the weights, and of the keys in saved files).
+        from upsample.saving.model_config import map_graph
+
+        nodes, layers = map_graph(self.inputs, self.outputs)
+        input_ids = {id(t) for t in self.inputs}
+        reachable = {id(t) for node in nodes for t in node.outputs} | input_ids
+        for node in nodes:
+            for tensor in node.inputs:
+                if id(tensor) not in reachable:
+                    raise ValueError(f"The graph needs {tensor}, which is not among the inputs.")
+            if not node.inputs and id(node.outputs[0]) not in input_ids:
+                raise ValueError(
+                    f"The graph depends on the input {node.outputs[0].name!r}, which was not "
+                    "passed in `inputs`."
+                )
+        self._nodes = [node for node in nodes if node.inputs and not _starts_graph(node, input_ids)]
+        self._layers = layers
+        self.built = True
+        shapes = [t.shape for t in self.inputs]
+        self._build_shape = shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    def _sublayers(self) -> list[Layer]:
+        return self._layers
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}."
+        )
+
+    # ----------------------------------------------------------------------- running
+
+    def _input_list(self, inputs: Any) -> list[Array]:
+        arrays = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
+        if len(arrays) != len(self.inputs):
+            raise ValueError(
+                f"Model {self.name!r} expects {len(self.inputs)} input(s), but it received "
+                f"{len(arrays)} input tensors."
+            )
+        checked = []
+        for array, tensor in zip(arrays, self.inputs, strict=True):
+            array = np.asarray(array)
+            expected = tensor.shape
+            if array.ndim != len(expected) or any(
+                e is not None and e != a for e, a in zip(expected, array.shape, strict=True)
+            ):
+                raise ValueError(
+                    f'Input of model "{self.name}" is incompatible: expected shape={expected}, '
+                    f"found shape={array.shape}"
+                )
+            if array.dtype != tensor.dtype and np.issubdtype(array.dtype, np.number):
+                array = array.astype(tensor.dtype)
+            checked.append(array)
+        return checked
+
+    def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
+        values: dict[int, Array] = {
+            id(t): a for t, a in zip(self.inputs, self._input_list(inputs), strict=True)
+        }
+        caches = []
+        for node in self._nodes:
+            args = [values[id(t)] for t in node.inputs]
+            out, cache = node.layer.forward(args[0] if node.single_input else args, training)
+            caches.append(cache)
+            outs = out if len(node.outputs) > 1 else [out]
+            for tensor, value in zip(node.outputs, outs, strict=True):
+                values[id(tensor)] = value
+        outputs = [values[id(t)] for t in self.outputs]
+        shapes = {id(t): values[id(t)].shape for node in self._nodes for t in node.outputs}
+        result = outputs[0] if len(outputs) == 1 else outputs
+        return result, (caches, shapes)
+
+    def backward(
+        self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
+    ) -> Gradients:
+        caches, shapes = cache
+        graph_inputs = {id(t) for t in self.inputs}
+        grads: dict[int, Array] = {}
+        output_grads = grad if len(self.outputs) > 1 else [grad]
+        for tensor, g in zip(self.outputs, output_grads, strict=True):
+            if g is not None:
+                _accumulate(grads, id(tensor), g)
+        weight_grads: dict[int, Array] = {}
+        for node, node_cache in zip(reversed(self._nodes), reversed(caches), strict=True):
+            outs = [grads.pop(id(t), None) for t in node.outputs]
+            if all(g is None for g in outs):
+                continue  # this node does not reach any output that has a gradient
+            outs = [
+                np.zeros(shapes[id(t)], t.dtype) if g is None else g
+                for g, t in zip(outs, node.outputs, strict=True)
+            ]
+            layer = node.layer
+            want_weights = weights and bool(layer.trainable_weights)
+            # Gradients of the model's own inputs are only computed when asked for.
+            want_inputs = inputs or any(id(t) not in graph_inputs for t in node.inputs)
+            result = layer.backward(
+                node_cache,
+                outs if len(outs) > 1 else outs[0],
+                weights=want_weights,
+                inputs=want_inputs,
+            )
+            if not want_inputs:
+                continue_with: list[Any] = [None] * len(node.inputs)
+            else:
+                continue_with = [result.inputs] if node.single_input else list(result.inputs)
+            if want_weights and result.weights is not None:
+                for variable, g in zip(layer.trainable_weights, result.weights, strict=True):
+                    _accumulate(weight_grads, id(variable), g)
+            for tensor, g in zip(node.inputs, continue_with, strict=True):
+                if g is not None:
+                    _accumulate(grads, id(tensor), g)
+        input_grads = [grads.get(id(t)) for t in self.inputs]
+        ordered = [weight_grads.get(id(v)) for v in self.trainable_weights] if weights else None
+        if ordered is not None:
+            ordered = [
+                np.zeros(v.shape, v.dtype) if g is None else g
+                for g, v in zip(ordered, self.trainable_weights, strict=True)
+            ]
+        return Gradients(input_grads[0] if len(input_grads) == 1 else input_grads, ordered)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _symbolic_call(self, inputs: Any) -> Any:
+        return super()._symbolic_call(inputs)
+
+    def build(self, input_shape: Any) -> None:
+        self.built = True
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's functional config (see `upsample.saving.model_config`)."""
+        from upsample.saving import model_config
+
+        return model_config.functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Functional:
+        from upsample.saving import model_config
+
+        return model_config.functional_from_config(config, custom_objects)
+
+
+def _accumulate(store: dict[int, Array], key: int, value: Array) -> None:
+    """Sum gradients reaching the same tensor or weight (fan-out and sharing)."""
+    if key in store:
+        store[key] = store[key] + value
+    else:
+        store[key] = value
+
+
+def _starts_graph(node: Node, input_ids: set[int]) -> bool:
+    """A node whose outputs are all declared inputs is not run: its outputs are given."""
+    return all(id(t) in input_ids for t in node.outputs)

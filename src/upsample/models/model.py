@@ -1,0 +1,79 @@
+"""`Model`: a layer that holds layers, with Keras's training, summary and saving API.
+
+``Model(inputs, outputs)`` returns a functional model (as in Keras); subclasses
+(`Sequential`, `Functional`) define the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from upsample.layers.layer import Layer
+from upsample.models.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Groups layers into an object with training and inference features."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs):
+            from upsample.models.functional import Functional
+
+            # Python then runs Functional.__init__ with the same arguments.
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *, name: str | None = None, trainable: bool = True, **kwargs: Any) -> None:
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return []
+
+    @property
+    def output_names(self) -> list[str]:
+        outputs = getattr(self, "outputs", None) or []
+        return [t.node.layer.name if t.node is not None else t.name for t in outputs]
+
+    @property
+    def output_shapes(self) -> list[tuple[int | None, ...]]:
+        return [t.shape for t in getattr(self, "outputs", None) or []]
+
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
+        """Print Keras 3's table: layer (type), output shape, param #, and the totals."""
+        from upsample.models.summary import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None) -> None:
+        """Write a `.keras` file (Keras 3's format) atomically."""
+        from upsample.saving.keras_file import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write the weights to a `.weights.h5` file (Keras 3's layout) atomically."""
+        from upsample.saving.keras_file import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+        from upsample.saving.keras_file import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)

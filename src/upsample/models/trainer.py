@@ -1,0 +1,517 @@
+"""Keras's training API: `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
+
+One training step is: forward (keeping caches), the loss and its gradient with
+respect to the predictions, backward through the graph, then the optimizer
+applies the gradients.  The reported "loss" of an epoch is, as in Keras, the
+mean of the batch losses weighted by batch size, regularization included.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from upsample.models import data as data_utils
+from upsample.random import global_generator
+
+if TYPE_CHECKING:
+    from upsample.callbacks import History
+
+Array = np.ndarray
+
+
+class _Compiled:
+    """What `compile` resolved: one loss (and weight) and metrics per model output."""
+
+    def __init__(self, model: Any, loss: Any, loss_weights: Any, metrics: Any) -> None:
+        from upsample import losses as losses_module
+        from upsample import metrics as metrics_module
+
+        outputs = model.output_names
+        self.output_names = outputs
+        self.losses: list[Any] = [
+            losses_module.compile_loss(item, output_shape=shape)
+            for item, shape in zip(
+                _per_output(loss, outputs, "loss"), model.output_shapes, strict=True
+            )
+        ]
+        weights = _per_output(loss_weights, outputs, "loss_weights") if loss_weights else None
+        self.loss_weights = [
+            1.0 if w is None else float(w) for w in (weights or [None] * len(outputs))
+        ]
+        self.metric_specs = metrics
+        self.metrics: list[list[Any]] = []
+        per_output_metrics = _per_output_metrics(metrics, outputs)
+        for loss_object, specs, shape in zip(
+            self.losses, per_output_metrics, model.output_shapes, strict=True
+        ):
+            self.metrics.append(
+                [metrics_module.get(spec, loss=loss_object, output_shape=shape) for spec in specs]
+            )
+        self.loss_tracker = metrics_module.Mean(name="loss")
+        self.output_loss_trackers = (
+            [metrics_module.Mean(name=f"{name}_loss") for name in outputs]
+            if len(outputs) > 1
+            else []
+        )
+
+    def all_metrics(self) -> list[Any]:
+        flat = [m for group in self.metrics for m in group]
+        return [self.loss_tracker, *self.output_loss_trackers, *flat]
+
+    def reset(self) -> None:
+        for metric in self.all_metrics():
+            metric.reset_state()
+
+    def metric_names(self) -> list[str]:
+        names = []
+        for output, group in zip(self.output_names, self.metrics, strict=True):
+            for metric in group:
+                prefix = f"{output}_" if len(self.output_names) > 1 else ""
+                names.append(prefix + metric.name)
+        return names
+
+    def logs(self) -> dict[str, float]:
+        logs = {"loss": float(self.loss_tracker.result())}
+        for tracker in self.output_loss_trackers:
+            logs[tracker.name] = float(tracker.result())
+        for name, metric in zip(
+            self.metric_names(), [m for group in self.metrics for m in group], strict=True
+        ):
+            logs[name] = float(metric.result())
+        return logs
+
+
+def _per_output(spec: Any, outputs: list[str], what: str) -> list[Any]:
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(outputs)
+        if unknown:
+            raise ValueError(
+                f"`{what}` names outputs that do not exist: {sorted(unknown)}. "
+                f"The model's outputs are {outputs}."
+            )
+        return [spec.get(name) for name in outputs]
+    if isinstance(spec, list | tuple) and what != "metrics":
+        if len(spec) != len(outputs):
+            raise ValueError(
+                f"`{what}` has {len(spec)} entries but the model has {len(outputs)} outputs."
+            )
+        return list(spec)
+    return [spec] * len(outputs)
+
+
+def _per_output_metrics(metrics: Any, outputs: list[str]) -> list[list[Any]]:
+    if metrics is None:
+        return [[] for _ in outputs]
+    if isinstance(metrics, dict):
+        return [list(_as_list(metrics.get(name))) for name in outputs]
+    items = list(_as_list(metrics))
+    if len(outputs) > 1 and items and all(isinstance(m, list | tuple) for m in items):
+        return [list(m) for m in items]
+    return [items for _ in outputs]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class Trainer:
+    """Mixed into `Model`; relies on `forward`, `backward`, `trainable_weights`."""
+
+    optimizer: Any = None
+    compiled: bool = False
+    stop_training: bool = False
+    history: Any = None
+    _compiled: _Compiled | None = None
+    _compile_config: dict[str, Any] | None = None
+
+    # ----------------------------------------------------------------------- compile
+
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Choose the optimizer, loss and metrics (names or objects), as Keras."""
+        from upsample import optimizers
+
+        if weighted_metrics:
+            raise NotImplementedError("upsample does not support `weighted_metrics`.")
+        if loss is None:
+            raise ValueError(
+                "upsample needs a `loss` in compile(); models without a loss cannot be trained."
+            )
+        self.optimizer = optimizers.get(optimizer)
+        self._compile_config = {
+            "optimizer": optimizer,
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+        }
+        self._ensure_graph_built()
+        self._compiled = _Compiled(self, loss, loss_weights, metrics)
+        self.compiled = True
+
+    @property
+    def metrics_names(self) -> list[str]:
+        if self._compiled is None:
+            return []
+        names = ["loss", *(t.name for t in self._compiled.output_loss_trackers)]
+        return names + self._compiled.metric_names()
+
+    @property
+    def loss(self) -> Any:
+        return None if self._compile_config is None else self._compile_config["loss"]
+
+    def _require_compiled(self, method: str) -> _Compiled:
+        if self._compiled is None:
+            raise ValueError(f"You must call `compile()` before using the model ({method}).")
+        return self._compiled
+
+    # ----------------------------------------------------------------------- one step
+
+    def _predictions(self, outputs: Any) -> list[Array]:
+        return list(outputs) if isinstance(outputs, list) else [outputs]
+
+    def _loss_and_grads(
+        self, y: list[Array], outputs: list[Array], sample_weight: list[Array] | None
+    ) -> tuple[float, list[float], list[Array]]:
+        compiled = self._require_compiled("training")
+        if len(y) != len(outputs):
+            raise ValueError(
+                f"The model has {len(outputs)} output(s) but received {len(y)} target array(s)."
+            )
+        total, per_output, grads = 0.0, [], []
+        for i, (loss, weight, target, prediction) in enumerate(
+            zip(compiled.losses, compiled.loss_weights, y, outputs, strict=True)
+        ):
+            sw = sample_weight[i if len(sample_weight) > 1 else 0] if sample_weight else None
+            value, grad = loss.value_and_grad(target, prediction, sample_weight=sw)
+            per_output.append(float(value))
+            total += weight * float(value)
+            grads.append(grad * weight if weight != 1.0 else grad)
+        return total, per_output, grads
+
+    def _train_step(
+        self, x: list[Array], y: list[Array], sample_weight: list[Array] | None
+    ) -> None:
+        compiled = self._require_compiled("fit")
+        outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)  # type: ignore[attr-defined]
+        predictions = self._predictions(outputs)
+        loss, per_output, grads = self._loss_and_grads(y, predictions, sample_weight)
+        regularization, regularization_grads = self.regularization()  # type: ignore[attr-defined]
+        variables = self.trainable_weights  # type: ignore[attr-defined]
+        result = self.backward(  # type: ignore[attr-defined]
+            cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
+        )
+        weight_grads = result.weights or []
+        for i, variable in enumerate(variables):
+            extra = regularization_grads.get(id(variable))
+            if extra is not None:
+                weight_grads[i] = weight_grads[i] + extra
+        if variables:
+            self.optimizer.apply(weight_grads, variables)
+            self.apply_constraints()  # type: ignore[attr-defined]
+        self._update_metrics(compiled, y, predictions, loss + regularization, per_output, len(x[0]))
+
+    def _test_step(self, x: list[Array], y: list[Array], sample_weight: list[Array] | None) -> None:
+        compiled = self._require_compiled("evaluate")
+        outputs, _ = self.forward(x if len(x) > 1 else x[0], training=False)  # type: ignore[attr-defined]
+        predictions = self._predictions(outputs)
+        loss, per_output, _ = self._loss_and_grads(y, predictions, sample_weight)
+        regularization, _ = self.regularization()  # type: ignore[attr-defined]
+        self._update_metrics(compiled, y, predictions, loss + regularization, per_output, len(x[0]))
+
+    @staticmethod
+    def _update_metrics(
+        compiled: _Compiled,
+        y: list[Array],
+        predictions: list[Array],
+        loss: float,
+        per_output: list[float],
+        batch: int,
+    ) -> None:
+        compiled.loss_tracker.update_state(loss, sample_weight=batch)
+        for tracker, value in zip(compiled.output_loss_trackers, per_output, strict=False):
+            tracker.update_state(value, sample_weight=batch)
+        for group, target, prediction in zip(compiled.metrics, y, predictions, strict=True):
+            for metric in group:
+                metric.update_state(target, prediction)
+
+    # ----------------------------------------------------------------------- fit
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: Any = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ) -> History:
+        """Train for `epochs` epochs; returns the `History` (as Keras)."""
+        from upsample.callbacks import CallbackList
+
+        compiled = self._require_compiled("fit")
+        if class_weight is not None:
+            raise NotImplementedError("upsample does not support `class_weight`.")
+        if steps_per_epoch is not None or validation_steps is not None:
+            raise NotImplementedError("upsample trains on arrays: use batch_size, not steps.")
+        batch_size = data_utils.check_batch_size(batch_size)
+        _check_epochs(epochs, initial_epoch)
+        verbose = _verbosity(verbose)
+        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
+        val: tuple[list[Array], list[Array], list[Array] | None] | None = None
+        if validation_data is not None:
+            val = self._validation_arrays(validation_data)
+        elif validation_split:
+            train, held_out = data_utils.split_validation([xs, ys, sws], validation_split)
+            xs, ys, sws = train[0] or [], train[1] or [], train[2]
+            vx, vy, vsw = held_out
+            assert vx is not None and vy is not None
+            val = (vx, vy, vsw)
+        count = len(xs[0])
+        steps = -(-count // batch_size)
+        callback_list = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+        self.stop_training = False
+        callback_list.on_train_begin()
+        rng = global_generator()
+        logs: dict[str, float] = {}
+        for epoch in range(initial_epoch, epochs):
+            compiled.reset()
+            callback_list.on_epoch_begin(epoch)
+            order = rng.permutation(count) if shuffle else None
+            for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
+                callback_list.on_train_batch_begin(step)
+                self._train_step(
+                    data_utils.take(xs, index),  # type: ignore[arg-type]
+                    data_utils.take(ys, index),  # type: ignore[arg-type]
+                    data_utils.take(sws, index),
+                )
+                callback_list.on_train_batch_end(step, compiled.logs())
+                if self.stop_training:
+                    break
+            logs = compiled.logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size)
+                logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _fit_arrays(
+        self, x: Any, y: Any, sample_weight: Any
+    ) -> tuple[list[Array], list[Array], list[Array] | None]:
+        if x is None:
+            raise ValueError("`fit` needs input data `x`.")
+        if y is None:
+            raise ValueError("`fit` needs targets `y` (for an autoencoder, pass x as y).")
+        xs = data_utils.as_array_list(x, "x")
+        ys = data_utils.as_array_list(y, "y")
+        sws = data_utils.as_array_list(sample_weight, "sample_weight")
+        assert xs is not None and ys is not None
+        data_utils.check_lengths(("x", xs), ("y", ys), ("sample_weight", sws))
+        data_utils.check_finite(xs, "x")
+        data_utils.check_finite(ys, "y")
+        self._ensure_graph_built(xs)
+        return xs, ys, sws
+
+    def _validation_arrays(
+        self, validation_data: Any
+    ) -> tuple[list[Array], list[Array], list[Array] | None]:
+        if not isinstance(validation_data, list | tuple) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                f"val_sample_weight). Received: {type(validation_data).__name__}"
+            )
+        vx, vy, *rest = validation_data
+        vxs, vys, vsw = self._fit_arrays(vx, vy, rest[0] if rest else None)
+        return vxs, vys, vsw
+
+    def _evaluate_arrays(
+        self, xs: list[Array], ys: list[Array], sws: list[Array] | None, batch_size: int
+    ) -> dict[str, float]:
+        compiled = self._require_compiled("evaluate")
+        compiled.reset()
+        for index in data_utils.batch_slices(len(xs[0]), batch_size):
+            self._test_step(
+                data_utils.take(xs, index),  # type: ignore[arg-type]
+                data_utils.take(ys, index),  # type: ignore[arg-type]
+                data_utils.take(sws, index),
+            )
+        return compiled.logs()
+
+    # ----------------------------------------------------------------------- evaluate / predict
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """The loss (and metrics) on `x`, `y`, batch by batch."""
+        from upsample.callbacks import CallbackList
+
+        compiled = self._require_compiled("evaluate")
+        if steps is not None:
+            raise NotImplementedError("upsample evaluates arrays: use batch_size, not steps.")
+        batch_size = data_utils.check_batch_size(batch_size)
+        verbose = _verbosity(verbose)
+        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
+        count = len(xs[0])
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=-(-count // batch_size),
+        )
+        callback_list.on_test_begin()
+        compiled.reset()
+        for step, index in enumerate(data_utils.batch_slices(count, batch_size)):
+            callback_list.on_test_batch_begin(step)
+            self._test_step(
+                data_utils.take(xs, index),  # type: ignore[arg-type]
+                data_utils.take(ys, index),  # type: ignore[arg-type]
+                data_utils.take(sws, index),
+            )
+            callback_list.on_test_batch_end(step, compiled.logs())
+        logs = compiled.logs()
+        callback_list.on_test_end(logs)
+        return logs if return_dict else _flatten_logs(logs, self.metrics_names)
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
+        """Outputs for `x`, computed batch by batch (default batch size 32)."""
+        from upsample.callbacks import CallbackList
+
+        if steps is not None:
+            raise NotImplementedError("upsample predicts on arrays: use batch_size, not steps.")
+        batch_size = data_utils.check_batch_size(batch_size)
+        verbose = _verbosity(verbose)
+        xs = data_utils.as_array_list(x, "x")
+        if xs is None:
+            raise ValueError("`predict` needs input data `x`.")
+        count = data_utils.check_lengths(("x", xs))
+        self._ensure_graph_built(xs)
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=-(-count // batch_size),
+        )
+        callback_list.on_predict_begin()
+        pieces: list[list[Array]] = []
+        for step, index in enumerate(data_utils.batch_slices(count, batch_size)):
+            callback_list.on_predict_batch_begin(step)
+            batch = data_utils.take(xs, index)
+            assert batch is not None
+            outputs, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)  # type: ignore[attr-defined]
+            pieces.append(self._predictions(outputs))
+            callback_list.on_predict_batch_end(step, {"outputs": outputs})
+        callback_list.on_predict_end()
+        joined = [np.concatenate(parts) for parts in zip(*pieces, strict=True)]
+        return joined[0] if len(joined) == 1 else joined
+
+    # ----------------------------------------------------------------------- one batch
+
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """One gradient step on one batch; returns its loss (and metrics)."""
+        compiled = self._require_compiled("train_on_batch")
+        if class_weight is not None:
+            raise NotImplementedError("upsample does not support `class_weight`.")
+        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
+        compiled.reset()
+        self._train_step(xs, ys, sws)
+        logs = compiled.logs()
+        return logs if return_dict else _flatten_logs(logs, self.metrics_names)
+
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        compiled = self._require_compiled("test_on_batch")
+        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
+        compiled.reset()
+        self._test_step(xs, ys, sws)
+        logs = compiled.logs()
+        return logs if return_dict else _flatten_logs(logs, self.metrics_names)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        xs = data_utils.as_array_list(x, "x")
+        assert xs is not None
+        self._ensure_graph_built(xs)
+        outputs, _ = self.forward(xs if len(xs) > 1 else xs[0], training=False)  # type: ignore[attr-defined]
+        return outputs
+
+    def _ensure_graph_built(self, xs: list[Array] | None = None) -> None:
+        """Models whose input shape is only known from data build here (Sequential)."""
+
+
+def _flatten_logs(logs: dict[str, float], names: list[str]) -> Any:
+    values = [logs[name] for name in names]
+    return values[0] if len(values) == 1 else values
+
+
+def _verbosity(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or (isinstance(verbose, bool) and verbose not in (0, 1)):
+        raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def _check_epochs(epochs: Any, initial_epoch: Any) -> None:
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise ValueError(f"`{name}` must be a non-negative int. Received: {name}={value!r}")

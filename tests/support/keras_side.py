@@ -1,0 +1,85 @@
+"""Functions that run inside the Keras reference worker (see reference.py).
+
+They take and return NumPy arrays and plain Python data only, so that they can
+cross the process boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def layer_vjp(
+    class_name: str,
+    config: dict[str, Any],
+    weights: list[np.ndarray],
+    inputs: Any,
+    output_grad: np.ndarray,
+    training: bool = False,
+) -> dict[str, Any]:
+    """Build a Keras layer from `config`, set `weights`, run it and differentiate it.
+
+    Returns the output, the gradient with respect to the input(s) and to each
+    trainable weight (in `layer.trainable_weights` order), the new
+    non-trainable weights (e.g. BatchNormalization's moving statistics) and the
+    output shape Keras computes symbolically.
+    """
+    import jax
+    import jax.numpy as jnp
+    import keras
+
+    layer = keras.layers.deserialize(
+        {"module": "keras.layers", "class_name": class_name, "config": config}
+    )
+    multiple = isinstance(inputs, list | tuple)
+    shapes = [x.shape for x in inputs] if multiple else inputs.shape
+    layer.build(shapes)
+    if weights:
+        layer.set_weights(weights)
+    trainable = [v.value for v in layer.trainable_variables]
+    non_trainable = [v.value for v in layer.non_trainable_variables]
+
+    # Keras forwards `training` to `call`, and some layers' `call` does not take it.
+    context = {"training": training} if layer._call_has_training_arg else {}
+
+    def run(x: Any, trainable_values: list[Any]) -> Any:
+        outputs, new_non_trainable = layer.stateless_call(
+            trainable_values, non_trainable, x, **context
+        )
+        return outputs, new_non_trainable
+
+    x = [jnp.asarray(a) for a in inputs] if multiple else jnp.asarray(inputs)
+    (outputs, new_non_trainable), vjp = jax.vjp(run, x, trainable, has_aux=False)
+    grads = vjp((jnp.asarray(output_grad), [jnp.zeros_like(v) for v in new_non_trainable]))
+    input_grads, weight_grads = grads
+    symbolic = layer.compute_output_shape(shapes)
+    return {
+        "output": np.asarray(outputs),
+        "input_grads": [np.asarray(g) for g in input_grads]
+        if multiple
+        else np.asarray(input_grads),
+        "weight_grads": [np.asarray(g) for g in weight_grads],
+        "non_trainable": [np.asarray(v) for v in new_non_trainable],
+        "output_shape": tuple(symbolic) if not isinstance(symbolic, list) else symbolic,
+        "weights": [np.asarray(w) for w in layer.get_weights()],
+    }
+
+
+def layer_config(class_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`get_config()` of a Keras layer built from constructor arguments."""
+    import keras
+
+    return getattr(keras.layers, class_name)(**kwargs).get_config()
+
+
+def layer_error(class_name: str, kwargs: dict[str, Any]) -> str | None:
+    """The error message Keras raises for these constructor arguments, or None."""
+    import keras
+
+    try:
+        getattr(keras.layers, class_name)(**kwargs)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
