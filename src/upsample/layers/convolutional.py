@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from upsample.layers.base_conv import BaseConv, check_positive_int
-from upsample.layers.layer import Array, Gradients
+from upsample.layers.affine import check_positive_int
+from upsample.layers.base_conv import BaseConv
+from upsample.layers.layer import Array
 from upsample.ops import conv as conv_ops
 from upsample.ops.shapes import (
     check_output_padding,
@@ -106,62 +107,50 @@ class Conv(BaseConv):
         where[self.channel_axis] = index
         return x[tuple(where)]
 
-    def forward(self, inputs: Array, training: bool = False) -> tuple[Array, Any]:
+    def _affine(self, inputs: Array) -> Array:
         kernel, bias = self.kernel.value, self._bias()
         if self.groups == 1:
-            z = conv_ops.conv(inputs, kernel, bias, **self._conv_arguments())
-        else:
-            z = np.concatenate(
-                [
-                    conv_ops.conv(
-                        self._channels(inputs, ci),
-                        kernel[..., co],
-                        None if bias is None else bias[co],
-                        **self._conv_arguments(),
-                    )
-                    for ci, co in self._group_slices()
-                ],
-                axis=self.channel_axis,
-            )
-        y = self._activate(z)
-        return y, (inputs, z, y)
+            return conv_ops.conv(inputs, kernel, bias, **self._conv_arguments())
+        return np.concatenate(
+            [
+                conv_ops.conv(
+                    self._channels(inputs, ci),
+                    kernel[..., co],
+                    None if bias is None else bias[co],
+                    **self._conv_arguments(),
+                )
+                for ci, co in self._group_slices()
+            ],
+            axis=self.channel_axis,
+        )
 
-    def backward(
-        self, cache: Any, grad: Array, *, weights: bool = True, inputs: bool = True
-    ) -> Gradients:
-        x, z, y = cache
-        dz = self._activation_vjp(grad, z, y)
+    def _affine_vjp(
+        self, grad: Array, inputs: Array, *, need_inputs: bool, need_kernel: bool
+    ) -> tuple[Array | None, Array | None, Array | None]:
         kernel, bias = self.kernel.value, self._bias()
+        flags: dict[str, Any] = {"need_inputs": need_inputs, "need_kernel": need_kernel}
         if self.groups == 1:
-            g = conv_ops.conv_vjp(
-                dz,
-                x,
-                kernel,
-                bias,
-                **self._conv_arguments(),
-                need_inputs=inputs,
-                need_kernel=weights,
+            return tuple(  # type: ignore[return-value]
+                conv_ops.conv_vjp(grad, inputs, kernel, bias, **self._conv_arguments(), **flags)
             )
-            return Gradients(g.inputs, [g.kernel, g.bias][: 1 + self.use_bias] if weights else None)
         parts = [
             conv_ops.conv_vjp(
-                self._channels(dz, co),
-                self._channels(x, ci),
+                self._channels(grad, co),
+                self._channels(inputs, ci),
                 kernel[..., co],
                 None if bias is None else bias[co],
                 **self._conv_arguments(),
-                need_inputs=inputs,
-                need_kernel=weights,
+                **flags,
             )
             for ci, co in self._group_slices()
         ]
-        dx = np.concatenate([p.inputs for p in parts], axis=self.channel_axis) if inputs else None
-        if not weights:
-            return Gradients(dx, None)
-        grads = [np.concatenate([p.kernel for p in parts], axis=-1)]
-        if self.use_bias:
-            grads.append(np.concatenate([p.bias for p in parts]))
-        return Gradients(dx, grads)
+        axis = self.channel_axis
+        dx = np.concatenate([p.inputs for p in parts], axis=axis) if need_inputs else None
+        if not need_kernel:
+            return dx, None, None
+        dkernel = np.concatenate([p.kernel for p in parts], axis=-1)
+        dbias = np.concatenate([p.bias for p in parts]) if self.use_bias else None
+        return dx, dkernel, dbias
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -271,28 +260,25 @@ class ConvTranspose(BaseConv):
     def _conv_arguments(self) -> dict[str, Any]:
         return {**super()._conv_arguments(), "output_padding": self.output_padding}
 
-    def forward(self, inputs: Array, training: bool = False) -> tuple[Array, Any]:
-        z = conv_ops.conv_transpose(
+    def _affine(self, inputs: Array) -> Array:
+        return conv_ops.conv_transpose(
             inputs, self.kernel.value, self._bias(), **self._conv_arguments()
         )
-        y = self._activate(z)
-        return y, (inputs, z, y)
 
-    def backward(
-        self, cache: Any, grad: Array, *, weights: bool = True, inputs: bool = True
-    ) -> Gradients:
-        x, z, y = cache
-        dz = self._activation_vjp(grad, z, y)
-        g = conv_ops.conv_transpose_vjp(
-            dz,
-            x,
-            self.kernel.value,
-            self._bias(),
-            **self._conv_arguments(),
-            need_inputs=inputs,
-            need_kernel=weights,
+    def _affine_vjp(
+        self, grad: Array, inputs: Array, *, need_inputs: bool, need_kernel: bool
+    ) -> tuple[Array | None, Array | None, Array | None]:
+        return tuple(  # type: ignore[return-value]
+            conv_ops.conv_transpose_vjp(
+                grad,
+                inputs,
+                self.kernel.value,
+                self._bias(),
+                **self._conv_arguments(),
+                need_inputs=need_inputs,
+                need_kernel=need_kernel,
+            )
         )
-        return Gradients(g.inputs, [g.kernel, g.bias][: 1 + self.use_bias] if weights else None)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

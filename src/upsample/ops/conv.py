@@ -54,6 +54,8 @@ Array = NDArray[np.floating]
 # Rows of im2col patches per chunk, sized so that a chunk's patches (and the
 # matmul operands) stay in the per-core L2 cache.
 _CHUNK_BYTES = 1 << 20
+# Below this much im2col data, handing blocks to worker threads costs more than it saves.
+_PARALLEL_BYTES = 4 << 20
 
 
 class ConvGrads(NamedTuple):
@@ -83,9 +85,10 @@ def conv(
     kernel: ``(*kernel_size, C_in, C_out)``; bias: ``(C_out,)``.
     Returns ``(N, *out_spatial, C_out)``.
     """
-    x, w, fmt, geometry = _prepare_conv(
+    x, w, fmt, geometry = _prepare(
         inputs,
         kernel,
+        transposed=False,
         strides=strides,
         padding=padding,
         data_format=data_format,
@@ -117,9 +120,10 @@ def conv_vjp(
     gradient is returned only when a `bias` is given.  Gradients that are not
     needed (`need_inputs`, `need_kernel`, which also covers the bias) are None.
     """
-    x, w, fmt, geometry = _prepare_conv(
+    x, w, fmt, geometry = _prepare(
         inputs,
         kernel,
+        transposed=False,
         strides=strides,
         padding=padding,
         data_format=data_format,
@@ -150,9 +154,10 @@ def conv_transpose(
     `shapes.conv_transpose_output_length`).  Computed as the input-gradient of
     the convolution with the same kernel, strides, padding and dilation.
     """
-    y, w, fmt, geometry = _prepare_conv_transpose(
+    y, w, fmt, geometry = _prepare(
         inputs,
         kernel,
+        transposed=True,
         strides=strides,
         padding=padding,
         output_padding=output_padding,
@@ -184,9 +189,10 @@ def conv_transpose_vjp(
 
     As for `conv_vjp`, gradients that are not needed are None.
     """
-    y, w, fmt, geometry = _prepare_conv_transpose(
+    y, w, fmt, geometry = _prepare(
         inputs,
         kernel,
+        transposed=True,
         strides=strides,
         padding=padding,
         output_padding=output_padding,
@@ -205,108 +211,104 @@ def conv_transpose_vjp(
 
 def _as_float(array: Array, name: str) -> Array:
     array = np.asarray(array)
-    if not np.issubdtype(array.dtype, np.floating):
-        if not np.issubdtype(array.dtype, np.number) or np.issubdtype(
-            array.dtype, np.complexfloating
-        ):
+    if array.dtype.kind != "f":
+        if array.dtype.kind not in "biu":
             raise TypeError(f"`{name}` must be a real-valued array. Received dtype={array.dtype}")
         array = array.astype(np.float32)
     return array
 
 
-def _common(x: Array, w: Array) -> tuple[Array, Array]:
-    """Both in one floating dtype; `x` C-contiguous, as the kernels need."""
-    dtype = np.result_type(x.dtype, w.dtype)
-    return np.ascontiguousarray(x, dtype=dtype), w.astype(dtype, copy=False)
+def _hashable(value: object) -> object:
+    """Arguments as cache keys: lists (and arrays) of ints become tuples."""
+    if isinstance(value, list | np.ndarray):
+        return tuple(int(v) for v in value)
+    return value
 
 
-def _check_ranks(inputs: Array, kernel: Array) -> int:
-    ndim = kernel.ndim - 2
+@functools.lru_cache(maxsize=512)
+def _setup(
+    transposed: bool,
+    shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    strides: object,
+    padding: str,
+    output_padding: object,
+    data_format: str | None,
+    dilation_rate: object,
+) -> tuple[str, ConvGeometry]:
+    """Validate the arguments of one call and compute its geometry (cached per shapes).
+
+    Validation errors name the argument and the received value, as Keras's do.
+    """
+    ndim = len(kernel_shape) - 2
     if ndim not in (1, 2, 3):
         raise ValueError(
             "The `kernel` must have 3, 4 or 5 dimensions (1, 2 or 3 spatial ones plus two "
-            f"channel ones). Received: kernel.shape={kernel.shape}"
+            f"channel ones). Received: kernel.shape={kernel_shape}"
         )
-    if inputs.ndim != ndim + 2:
+    if len(shape) != ndim + 2:
         raise ValueError(
-            f"A kernel of shape {kernel.shape} expects inputs with {ndim + 2} dimensions "
-            f"(batch, {ndim} spatial, channels). Received: inputs.shape={inputs.shape}"
+            f"A kernel of shape {kernel_shape} expects inputs with {ndim + 2} dimensions "
+            f"(batch, {ndim} spatial, channels). Received: inputs.shape={shape}"
         )
-    if 0 in kernel.shape:
-        raise ValueError(f"The `kernel` must not be empty. Received: kernel.shape={kernel.shape}")
-    return ndim
-
-
-def _prepare_conv(
-    inputs: Array,
-    kernel: Array,
-    *,
-    strides: int | tuple[int, ...],
-    padding: str,
-    data_format: str | None,
-    dilation_rate: int | tuple[int, ...],
-) -> tuple[Array, Array, str, ConvGeometry]:
-    inputs, kernel = _as_float(inputs, "inputs"), _as_float(kernel, "kernel")
-    ndim = _check_ranks(inputs, kernel)
+    if 0 in kernel_shape:
+        raise ValueError(f"The `kernel` must not be empty. Received: kernel.shape={kernel_shape}")
     fmt = normalize_data_format(data_format)
-    geometry_args = _geometry_args(ndim, kernel, strides, padding, dilation_rate)
-    x, w = _common(to_channels_last(inputs, fmt), kernel)
-    if x.shape[-1] != w.shape[-2]:
-        raise ValueError(
-            f"The inputs have {x.shape[-1]} channels but the kernel of shape {w.shape} "
-            f"expects {w.shape[-2]} (kernel layout: (*kernel_size, in, out))."
-        )
-    geometry = conv_geometry(x.shape[1:-1], **geometry_args)  # type: ignore[arg-type]
-    return x, w, fmt, geometry
-
-
-def _prepare_conv_transpose(
-    inputs: Array,
-    kernel: Array,
-    *,
-    strides: int | tuple[int, ...],
-    padding: str,
-    output_padding: int | tuple[int, ...] | None,
-    data_format: str | None,
-    dilation_rate: int | tuple[int, ...],
-) -> tuple[Array, Array, str, ConvGeometry]:
-    inputs, kernel = _as_float(inputs, "inputs"), _as_float(kernel, "kernel")
-    ndim = _check_ranks(inputs, kernel)
-    fmt = normalize_data_format(data_format)
-    geometry_args = _geometry_args(ndim, kernel, strides, padding, dilation_rate)
+    spatial = shape[1:-1] if fmt == "channels_last" else shape[2:]
+    channels = shape[-1] if fmt == "channels_last" else shape[1]
+    arguments = dict(
+        kernel_size=tuple(kernel_shape[:ndim]),
+        strides=normalize_tuple(strides, ndim, "strides"),  # type: ignore[arg-type]
+        padding=normalize_padding(padding),
+        dilation=normalize_tuple(dilation_rate, ndim, "dilation_rate"),  # type: ignore[arg-type]
+    )
+    if not transposed:
+        if channels != kernel_shape[-2]:
+            raise ValueError(
+                f"The inputs have {channels} channels but the kernel of shape {kernel_shape} "
+                f"expects {kernel_shape[-2]} (kernel layout: (*kernel_size, in, out))."
+            )
+        return fmt, conv_geometry(spatial, **arguments)  # type: ignore[arg-type]
     op = (
         None
         if output_padding is None
-        else normalize_tuple(output_padding, ndim, "output_padding", allow_zero=True)
+        else normalize_tuple(output_padding, ndim, "output_padding", allow_zero=True)  # type: ignore[arg-type]
     )
-    check_output_padding(op, geometry_args["strides"])  # type: ignore[arg-type]
-    y, w = _common(to_channels_last(inputs, fmt), kernel)
-    if y.shape[-1] != w.shape[-1]:
+    check_output_padding(op, arguments["strides"])  # type: ignore[arg-type]
+    if channels != kernel_shape[-1]:
         raise ValueError(
-            f"The inputs have {y.shape[-1]} channels but the kernel of shape {w.shape} "
-            f"expects {w.shape[-1]} (transposed kernel layout: (*kernel_size, out, in))."
+            f"The inputs have {channels} channels but the kernel of shape {kernel_shape} "
+            f"expects {kernel_shape[-1]} (transposed kernel layout: (*kernel_size, out, in))."
         )
-    geometry = conv_transpose_geometry(
-        y.shape[1:-1],
-        output_padding=op,
-        **geometry_args,  # type: ignore[arg-type]
-    )
-    return y, w, fmt, geometry
+    return fmt, conv_transpose_geometry(spatial, output_padding=op, **arguments)  # type: ignore[arg-type]
 
 
-def _geometry_args(
-    ndim: int,
+def _prepare(
+    inputs: Array,
     kernel: Array,
+    *,
+    transposed: bool,
     strides: int | tuple[int, ...],
     padding: str,
+    output_padding: int | tuple[int, ...] | None = None,
+    data_format: str | None,
     dilation_rate: int | tuple[int, ...],
-) -> dict[str, object]:
-    return dict(
-        kernel_size=tuple(kernel.shape[:ndim]),
-        strides=normalize_tuple(strides, ndim, "strides"),
-        padding=normalize_padding(padding),
-        dilation=normalize_tuple(dilation_rate, ndim, "dilation_rate"),
+) -> tuple[Array, Array, str, ConvGeometry]:
+    """Channels-last, C-contiguous arrays of one float dtype, and the call's geometry."""
+    inputs, kernel = _as_float(inputs, "inputs"), _as_float(kernel, "kernel")
+    fmt, geometry = _setup(
+        transposed,
+        inputs.shape,
+        kernel.shape,
+        _hashable(strides),
+        padding,
+        _hashable(output_padding),
+        data_format,
+        _hashable(dilation_rate),
     )
+    dtype = np.result_type(inputs.dtype, kernel.dtype)
+    x = np.ascontiguousarray(to_channels_last(inputs, fmt), dtype=dtype)
+    return x, kernel.astype(dtype, copy=False), fmt, geometry
 
 
 def _check_bias(bias: Array | None, channels: int) -> None:
@@ -334,6 +336,13 @@ def _bias_grad(g: Array) -> Array:
 
 
 # --------------------------------------------------------------------------- kernels
+
+
+def _worth_threads(wide: Array, narrow: Array, geo: ConvGeometry) -> bool:
+    """Whether a map is big enough for the worker threads (its im2col data, about)."""
+    return narrow.nbytes // narrow.shape[-1] * wide.shape[-1] * math.prod(geo.kernel_size) >= (
+        _PARALLEL_BYTES
+    )
 
 
 def _taps(kernel_size: tuple[int, ...]) -> list[tuple[int, ...]]:
@@ -370,7 +379,7 @@ def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
         block, patches = step
         np.matmul(patches.patches(x), matrix, out=y[block.index].reshape(-1, channels_out))
 
-    _parallel.map_chunks(run, _wide_plan(x.shape, geo))
+    _parallel.map_chunks(run, _wide_plan(x.shape, geo), parallel=_worth_threads(x, y, geo))
     return y
 
 
@@ -385,7 +394,9 @@ def _correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
         block, patches = step
         return patches.patches(x).T @ g[block.index].reshape(-1, channels_out)
 
-    partials = _parallel.map_chunks(run, _wide_plan(x.shape, geo))
+    partials = _parallel.map_chunks(
+        run, _wide_plan(x.shape, geo), parallel=_worth_threads(x, g, geo)
+    )
     total = partials[0]
     for partial in partials[1:]:
         total += partial
@@ -544,5 +555,5 @@ def _correlate_adjoint(y: Array, w: Array, geo: ConvGeometry) -> Array:
             result = result.reshape(*out.shape[:-2], step.span, channels_out)
             out[...] = result[..., step.crop : step.crop + out.shape[-2], :]
 
-    _parallel.map_chunks(run, plan)
+    _parallel.map_chunks(run, plan, parallel=_worth_threads(x, y, geo))
     return x
