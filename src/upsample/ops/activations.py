@@ -71,7 +71,7 @@ def relu(
 
 def relu_vjp(
     grad: Array,
-    x: Array,
+    x: Array | None,
     y: Array | None = None,
     *,
     negative_slope: float = 0.0,
@@ -80,15 +80,26 @@ def relu_vjp(
 ) -> Array:
     """``grad * relu'(x)`` for the same parameters, with JAX's values at the kinks.
 
-    Reads `x` only.  The derivative is that of Keras's composition
+    Reads `x`; with the default parameters `x` may be None and the output `y`
+    is read instead (``y > 0`` exactly where ``x > 0``), so that a layer can
+    apply relu in place.  The derivative is that of Keras's composition
     (threshold or relu or relu6, then clip, then the negative part).
     """
-    grad, x = _as_float(grad, "grad"), _as_float(x, "x")
     _check_relu_params(negative_slope, max_value, threshold)
+    plain = negative_slope == 0 and max_value is None and threshold == 0
+    if x is None:
+        if not plain or y is None:
+            raise ValueError(
+                "relu_vjp needs the input `x`, unless the parameters are the defaults and the "
+                f"output `y` is given. Received: x=None, y={'None' if y is None else 'an array'}, "
+                f"negative_slope={negative_slope}, max_value={max_value}, threshold={threshold}"
+            )
+        x = y
+    grad, x = _as_float(grad, "grad"), _as_float(x, "x")
+    if plain:
+        return _select(grad, x > 0)  # the common case, without float temporaries
     if negative_slope != 0 and max_value is None and threshold == 0:
         return leaky_relu_vjp(grad, x, negative_slope=negative_slope)
-    if max_value is None and threshold == 0:
-        return _select(grad, x > 0)  # the common case, without float temporaries
     kind = x.dtype.type
     if threshold != 0:
         inner = x > kind(threshold)

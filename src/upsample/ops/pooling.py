@@ -307,6 +307,13 @@ def _window_counts(
     return counts.reshape(1, *out, 1)
 
 
+def _divisor(plan: _Plan, dtype: np.dtype) -> Array | float:
+    """What each window's sum is divided by: its count of real cells, in `dtype`."""
+    if plan.counts is None:
+        return float(plan.window_size)
+    return plan.counts.astype(dtype)
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -536,10 +543,3 @@ def _select_exactly(
         np.logical_not(replace, out=replace)
         np.copyto(best, view, where=replace)
         np.copyto(selected, tap, where=replace)
-
-
-def _divisor(plan: _Plan, dtype: np.dtype) -> Array | float:
-    """What each window's sum is divided by: its count of real cells, in `dtype`."""
-    if plan.counts is None:
-        return float(plan.window_size)
-    return plan.counts.astype(dtype)
