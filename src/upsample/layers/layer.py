@@ -61,6 +61,9 @@ class Layer:
     """The base class of every layer (and of models)."""
 
     keras_module = "keras.layers"
+    # Whether, in training, each sample's outputs depend on that sample alone (and no
+    # random draws), so that a batch may be trained in pieces with the same result.
+    samples_independent = True
 
     def __init__(
         self,

@@ -31,6 +31,8 @@ class _Cache(NamedTuple):
 class BatchNormalization(Layer):
     """Normalize features along `axis` (weights: gamma, beta, moving_mean, moving_variance)."""
 
+    samples_independent = False  # batch statistics
+
     def __init__(
         self,
         axis: int = -1,

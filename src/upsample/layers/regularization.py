@@ -23,6 +23,8 @@ class Dropout(Layer):
     drops whole feature maps.  `seed` makes the masks repeatable.
     """
 
+    samples_independent = False  # masks drawn per piece would differ
+
     def __init__(
         self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any
     ) -> None:

@@ -76,11 +76,7 @@ def split_validation(
     arrays: list[list[Array] | None], validation_split: float
 ) -> tuple[list[list[Array] | None], list[list[Array] | None]]:
     """Keras's split: the LAST fraction is validation, taken before any shuffling."""
-    if not 0.0 < validation_split < 1.0:
-        raise ValueError(
-            "`validation_split` must be between 0 and 1 (exclusive). "
-            f"Received: validation_split={validation_split}"
-        )
+    check_validation_split(validation_split)
     count = next(len(group[0]) for group in arrays if group)
     split_at = math.floor(count * (1.0 - validation_split))
     if split_at == 0 or split_at == count:
@@ -109,7 +105,20 @@ def take(arrays: list[Array] | None, index: slice | Array) -> list[Array] | None
     return [a[index] for a in arrays]
 
 
-def check_batch_size(batch_size: Any) -> int:
+def check_validation_split(validation_split: Any) -> None:
+    if (
+        isinstance(validation_split, bool)
+        or not isinstance(validation_split, int | float | np.integer | np.floating)
+        or not 0.0 < validation_split < 1.0
+    ):
+        raise ValueError(
+            "`validation_split` must be a float between 0 and 1 (exclusive). "
+            f"Received: validation_split={validation_split!r}"
+        )
+
+
+def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
+    """`batch_size` as an int (None: Keras's default, 32)."""
     if batch_size is None:
         return 32
     if (
@@ -117,7 +126,5 @@ def check_batch_size(batch_size: Any) -> int:
         or not isinstance(batch_size, int | np.integer)
         or batch_size < 1
     ):
-        raise ValueError(
-            f"`batch_size` must be a positive int. Received: batch_size={batch_size!r}"
-        )
+        raise ValueError(f"`{name}` must be a positive int. Received: {name}={batch_size!r}")
     return int(batch_size)

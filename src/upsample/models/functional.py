@@ -7,11 +7,12 @@ and of a layer's weights when the layer is called several times (sharing).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from upsample.layers.keras_tensor import KerasTensor, Node, flatten
+from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten
 from upsample.layers.layer import Array, Gradients, Layer
 from upsample.models.model import Model
 
@@ -65,40 +66,90 @@ class Functional(Model):
     def _sublayers(self) -> list[Layer]:
         return self._layers
 
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        if index is not None:
-            return self.layers[index]
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ValueError(
-            f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}."
-        )
-
     # ----------------------------------------------------------------------- running
 
-    def _input_list(self, inputs: Any) -> list[Array]:
-        arrays = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
-        if len(arrays) != len(self.inputs):
+    def _rank_change(self, index: int, shape: Shape) -> int:
+        """How Keras adjusts input `index` of `shape`: 0, -1 (squeeze) or +1 (expand) a last axis.
+
+        Keras accepts one axis of size 1 too many or too few at the end (e.g. MNIST
+        images of shape (n, 28, 28) for an input of shape (None, 28, 28, 1)); other
+        ranks are an error, raised before any layer runs.
+        """
+        expected = self.inputs[index].shape
+        if len(shape) == len(expected):
+            return 0
+        if len(shape) == len(expected) + 1 and shape[-1] == 1:
+            return -1
+        if len(shape) == len(expected) - 1 and expected[-1] == 1:
+            return 1
+        raise ValueError(
+            f"Invalid input shape for input {index} ('{self.inputs[index].name}') of model "
+            f"'{self.name}'. Expected shape {expected}, but input has incompatible shape "
+            f"{tuple(shape)}"
+        )
+
+    def _check_count(self, count: int) -> None:
+        if count != len(self.inputs):
             raise ValueError(
                 f"Model {self.name!r} expects {len(self.inputs)} input(s), but it received "
-                f"{len(arrays)} input tensors."
+                f"{count} input tensors."
             )
+
+    def _input_list(self, inputs: Any) -> list[Array]:
+        """The inputs as arrays of the inputs' dtypes and ranks (no other checks: see below)."""
+        arrays = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
+        self._check_count(len(arrays))
         checked = []
-        for array, tensor in zip(arrays, self.inputs, strict=True):
+        for i, (array, tensor) in enumerate(zip(arrays, self.inputs, strict=True)):
             array = np.asarray(array)
-            expected = tensor.shape
-            if array.ndim != len(expected) or any(
-                e is not None and e != a for e, a in zip(expected, array.shape, strict=True)
-            ):
-                raise ValueError(
-                    f'Input of model "{self.name}" is incompatible: expected shape={expected}, '
-                    f"found shape={array.shape}"
-                )
+            change = self._rank_change(i, array.shape)
+            if change:
+                array = array[..., 0] if change < 0 else array[..., None]
             if array.dtype != tensor.dtype and np.issubdtype(array.dtype, np.number):
                 array = array.astype(tensor.dtype)
             checked.append(array)
         return checked
+
+    def _propagate(self, input_shape: Any) -> list[Shape]:
+        """The output shapes for inputs of `input_shape`; each layer checks what it receives.
+
+        Like Keras, a model takes inputs whose sizes differ from the declared
+        ones where its layers allow it (a convolutional network on larger
+        images); this symbolic pass finds any layer that does not, before any
+        computation.  Training and inference run it once per call, not per batch.
+        """
+        several = isinstance(input_shape, list) and bool(input_shape)
+        several = several and isinstance(input_shape[0], list | tuple)
+        shapes = list(input_shape) if several else [input_shape]
+        self._check_count(len(shapes))
+        known: dict[int, Shape] = {}
+        for i, (tensor, shape) in enumerate(zip(self.inputs, shapes, strict=True)):
+            shape = tuple(shape)
+            change = self._rank_change(i, shape)
+            known[id(tensor)] = shape[:-1] if change < 0 else (*shape, 1) if change else shape
+        for node in self._nodes:
+            given = [known[id(t)] for t in node.inputs]
+            arg = given[0] if node.single_input else given
+            node.layer.check_input_shape(arg)
+            out = node.layer.compute_output_shape(arg)
+            outs = out if len(node.outputs) > 1 else [out]
+            for tensor, shape in zip(node.outputs, outs, strict=True):
+                known[id(tensor)] = tuple(shape)
+        return [known[id(t)] for t in self.outputs]
+
+    def check_input_shape(self, input_shape: Any) -> None:
+        self._propagate(input_shape)
+
+    def activation_bytes_per_sample(self) -> int:
+        """Bytes of every layer's outputs for one sample (0 if a size is unknown)."""
+        total = 0
+        for node in self._nodes:
+            for tensor in node.outputs:
+                dims = [d for d in tensor.shape[1:] if d is not None]
+                if len(dims) < len(tensor.shape) - 1:
+                    return 0
+                total += math.prod(dims) * np.dtype(tensor.dtype).itemsize
+        return total
 
     def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
         values: dict[int, Array] = {
@@ -166,11 +217,8 @@ class Functional(Model):
         return Gradients(input_grads[0] if len(input_grads) == 1 else input_grads, ordered)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        shapes = [t.shape for t in self.outputs]
+        shapes = self._propagate(input_shape)
         return shapes[0] if len(shapes) == 1 else shapes
-
-    def _symbolic_call(self, inputs: Any) -> Any:
-        return super()._symbolic_call(inputs)
 
     def build(self, input_shape: Any) -> None:
         self.built = True

@@ -31,6 +31,33 @@ class Model(Trainer, Layer):
         return []
 
     @property
+    def samples_independent(self) -> bool:  # type: ignore[override]
+        return all(layer.samples_independent for layer in self.layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called `name`, or at position `index` of `layers` (as Keras)."""
+        if index is not None and name is not None:
+            raise ValueError(
+                f"Provide only a layer name or a layer index. Received: index={index}, name={name}."
+            )
+        layers = self.layers
+        if index is not None:
+            if len(layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(layers)} layers."
+                )
+            return layers[index]
+        if name is None:
+            raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}."
+        )
+
+    @property
     def output_names(self) -> list[str]:
         outputs = getattr(self, "outputs", None) or []
         return [t.node.layer.name if t.node is not None else t.name for t in outputs]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from upsample.layers.input_layer import InputLayer
 from upsample.layers.keras_tensor import KerasTensor
 from upsample.layers.layer import Gradients, Layer
@@ -109,17 +111,31 @@ class Sequential(Model):
 
     def build(self, input_shape: Any = None) -> None:
         """Build the graph for inputs of `input_shape` (the batch dimension may be None)."""
-        if self._functional is not None:
-            return
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument to build().")
+        input_shape = tuple(input_shape)
+        input_layer = self._input_layer()
+        if input_layer is not None:
+            if input_layer.batch_shape != input_shape:
+                raise ValueError(
+                    f"Sequential model '{self.name}' has already been configured to use input "
+                    f"shape {input_layer.batch_shape}. You cannot build it with input_shape "
+                    f"{input_shape}"
+                )
+            if self._functional is not None:
+                return
         if not self.layers:
-            raise ValueError(f"Sequential model {self.name!r} has no layers to build.")
-        input_layer = InputLayer(batch_shape=tuple(input_shape))
-        self._stack.insert(0, input_layer)
+            raise ValueError(
+                f"Sequential model {self.name} cannot be built because it has no layers. "
+                "Call `model.add(layer)`."
+            )
+        if input_layer is None:
+            input_layer = InputLayer(batch_shape=input_shape)
+            self._stack.insert(0, input_layer)
         self._build_graph(input_layer)
 
     def _ensure_graph_built(self, xs: list[Any] | None = None) -> None:
+        """Build from data as Keras does: the input takes the shape of the first batch, `xs`."""
         if self._functional is not None:
             return
         if xs is None:
@@ -129,7 +145,10 @@ class Sequential(Model):
             )
         if len(xs) != 1:
             raise ValueError(f"A Sequential model takes one input; received {len(xs)}.")
-        self.build((None, *xs[0].shape[1:]))
+        self.build(np.shape(xs[0]))
+
+    def _graph_ready(self) -> bool:
+        return self._functional is not None
 
     def _graph(self) -> Functional:
         if self._functional is None:
@@ -139,29 +158,32 @@ class Sequential(Model):
             )
         return self._functional
 
+    def _built_graph(self, what: str) -> Functional:
+        # AttributeError, as Keras: `hasattr(model, "inputs")` tells whether it is built.
+        if self._functional is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        return self._functional
+
     # ----------------------------------------------------------------------- running
 
     @property
     def inputs(self) -> list[KerasTensor]:
-        return self._graph().inputs
+        return self._built_graph("inputs").inputs
 
     @property
     def outputs(self) -> list[KerasTensor]:
-        return self._graph().outputs
+        return self._built_graph("outputs").outputs
 
     @property
     def input_shape(self) -> tuple[int | None, ...]:
-        return self._graph().inputs[0].shape
+        return self._built_graph("input shape").inputs[0].shape
 
     @property
     def output_shape(self) -> tuple[int | None, ...]:
-        return self._graph().outputs[0].shape
+        return self._built_graph("output shape").outputs[0].shape
 
     def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
-        if self._functional is None:
-            import numpy as np
-
-            self._ensure_graph_built([np.asarray(inputs)])
+        self._ensure_graph_built([inputs])
         return self._graph().forward(inputs, training)
 
     def backward(
@@ -171,11 +193,15 @@ class Sequential(Model):
         return self._graph().backward(cache, grad, weights=weights, inputs=inputs)
 
     def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if not isinstance(inputs, KerasTensor) and self._functional is None:
-            import numpy as np
-
-            self._ensure_graph_built([np.asarray(inputs)])
+        if not isinstance(inputs, KerasTensor):
+            self._ensure_graph_built([inputs])
         return super().__call__(inputs, training=training, **kwargs)
+
+    def check_input_shape(self, input_shape: Any) -> None:
+        self._graph().check_input_shape(input_shape)
+
+    def activation_bytes_per_sample(self) -> int:
+        return self._graph().activation_bytes_per_sample()
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._graph().compute_output_shape(input_shape)

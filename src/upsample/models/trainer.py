@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from upsample.models import data as data_utils
+from upsample.models import pieces
+from upsample.ops import _parallel
 from upsample.random import global_generator
 
 if TYPE_CHECKING:
@@ -49,6 +51,12 @@ class _Compiled:
             self.metrics.append(
                 [metrics_module.get(spec, loss=loss_object, output_shape=shape) for spec in specs]
             )
+        # Training a batch in pieces needs samples that do not interact and mean losses.
+        self.bytes_per_sample = (
+            model.activation_bytes_per_sample()
+            if model.samples_independent and pieces.losses_decompose(self.losses)
+            else 0
+        )
         self.loss_tracker = metrics_module.Mean(name="loss")
         self.output_loss_trackers = (
             [metrics_module.Mean(name=f"{name}_loss") for name in outputs]
@@ -158,8 +166,13 @@ class Trainer:
             "loss_weights": loss_weights,
             "metrics": metrics,
         }
-        self._ensure_graph_built()
-        self._compiled = _Compiled(self, loss, loss_weights, metrics)
+        self._compiled = None
+        if self._graph_ready():
+            self._compiled = _Compiled(self, loss, loss_weights, metrics)
+        else:
+            # A Sequential model without an input shape compiles too (as in Keras): names are
+            # checked now, and what depends on the output shapes once the data builds it.
+            _check_identifiers(loss, metrics)
         self.compiled = True
 
     @property
@@ -174,9 +187,24 @@ class Trainer:
         return None if self._compile_config is None else self._compile_config["loss"]
 
     def _require_compiled(self, method: str) -> _Compiled:
-        if self._compiled is None:
+        if not self.compiled or self._compile_config is None:
             raise ValueError(f"You must call `compile()` before using the model ({method}).")
+        if self._compiled is None:
+            config = self._compile_config
+            self._ensure_graph_built()
+            self._compiled = _Compiled(
+                self, config["loss"], config["loss_weights"], config["metrics"]
+            )
         return self._compiled
+
+    def _require_compile_called(self, method: str) -> None:
+        """Fail before looking at the data when `compile` was never called."""
+        if not self.compiled:
+            raise ValueError(f"You must call `compile()` before using the model ({method}).")
+
+    def _graph_ready(self) -> bool:
+        """Whether the inputs and outputs are known (a Sequential model may wait for data)."""
+        return True
 
     # ----------------------------------------------------------------------- one step
 
@@ -206,15 +234,21 @@ class Trainer:
         self, x: list[Array], y: list[Array], sample_weight: list[Array] | None
     ) -> None:
         compiled = self._require_compiled("fit")
-        outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)  # type: ignore[attr-defined]
-        predictions = self._predictions(outputs)
-        loss, per_output, grads = self._loss_and_grads(y, predictions, sample_weight)
+        slices = pieces.piece_slices(len(x[0]), compiled.bytes_per_sample, _parallel.num_workers())
+        if slices is not None:
+            loss, per_output, predictions, weight_grads = pieces.train_in_pieces(
+                self, slices, x, y, sample_weight
+            )
+        else:
+            outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)  # type: ignore[attr-defined]
+            predictions = self._predictions(outputs)
+            loss, per_output, grads = self._loss_and_grads(y, predictions, sample_weight)
+            result = self.backward(  # type: ignore[attr-defined]
+                cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
+            )
+            weight_grads = result.weights or []
         regularization, regularization_grads = self.regularization()  # type: ignore[attr-defined]
         variables = self.trainable_weights  # type: ignore[attr-defined]
-        result = self.backward(  # type: ignore[attr-defined]
-            cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
-        )
-        weight_grads = result.weights or []
         for i, variable in enumerate(variables):
             extra = regularization_grads.get(id(variable))
             if extra is not None:
@@ -269,18 +303,27 @@ class Trainer:
         validation_batch_size: int | None = None,
         validation_freq: int = 1,
     ) -> History:
-        """Train for `epochs` epochs; returns the `History` (as Keras)."""
-        from upsample.callbacks import CallbackList
+        """Train for `epochs` epochs; returns the `History` (as Keras).
 
-        compiled = self._require_compiled("fit")
+        Every argument and array is checked before the first step. As Keras,
+        `validation_split` holds out the LAST fraction of the data, before any
+        shuffling, and validation runs through the callbacks' ``on_test_*`` hooks.
+        """
+        self._require_compile_called("fit")
         if class_weight is not None:
             raise NotImplementedError("upsample does not support `class_weight`.")
         if steps_per_epoch is not None or validation_steps is not None:
             raise NotImplementedError("upsample trains on arrays: use batch_size, not steps.")
         batch_size = data_utils.check_batch_size(batch_size)
+        validation_batch_size = data_utils.check_batch_size(
+            validation_batch_size or batch_size, "validation_batch_size"
+        )
         _check_epochs(epochs, initial_epoch)
-        verbose = _verbosity(verbose)
-        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
+        _verbosity(verbose)
+        _check_validation_freq(validation_freq)
+        if validation_data is None and validation_split:
+            data_utils.check_validation_split(validation_split)
+        xs, ys, sws = self._data_arrays(x, y, sample_weight, "fit")
         val: tuple[list[Array], list[Array], list[Array] | None] | None = None
         if validation_data is not None:
             val = self._validation_arrays(validation_data)
@@ -290,16 +333,13 @@ class Trainer:
             vx, vy, vsw = held_out
             assert vx is not None and vy is not None
             val = (vx, vy, vsw)
+        self._check_inputs(xs, batch_size)
+        if val is not None:
+            self._check_inputs(val[0], validation_batch_size)
+        compiled = self._require_compiled("fit")
         count = len(xs[0])
-        steps = -(-count // batch_size)
-        callback_list = CallbackList(
-            callbacks,
-            add_history=True,
-            add_progbar=verbose != 0,
-            model=self,
-            verbose=verbose,
-            epochs=epochs,
-            steps=steps,
+        callback_list = self._callback_list(
+            callbacks, verbose, epochs, -(-count // batch_size), add_history=True
         )
         self.stop_training = False
         callback_list.on_train_begin()
@@ -321,7 +361,7 @@ class Trainer:
                     break
             logs = compiled.logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size)
+                val_logs = self._run_test(*val, validation_batch_size, callback_list)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
@@ -329,13 +369,33 @@ class Trainer:
         callback_list.on_train_end(logs)
         return self.history
 
-    def _fit_arrays(
-        self, x: Any, y: Any, sample_weight: Any
+    def _callback_list(
+        self, callbacks: Any, verbose: Any, epochs: int, steps: int, add_history: bool = False
+    ) -> Any:
+        """A `CallbackList` for one call; one the user made is used as it is (as Keras)."""
+        from upsample.callbacks import CallbackList
+
+        if isinstance(callbacks, CallbackList):
+            return callbacks
+        # `verbose` goes unresolved: Keras's `history.params` shows "auto".
+        return CallbackList(
+            callbacks,
+            add_history=add_history,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+
+    def _data_arrays(
+        self, x: Any, y: Any, sample_weight: Any, method: str
     ) -> tuple[list[Array], list[Array], list[Array] | None]:
+        """`x`, `y` and `sample_weight` as lists of arrays, checked (not yet against the model)."""
         if x is None:
-            raise ValueError("`fit` needs input data `x`.")
+            raise ValueError(f"`{method}` needs input data `x`.")
         if y is None:
-            raise ValueError("`fit` needs targets `y` (for an autoencoder, pass x as y).")
+            raise ValueError(f"`{method}` needs targets `y` (for an autoencoder, pass x as y).")
         xs = data_utils.as_array_list(x, "x")
         ys = data_utils.as_array_list(y, "y")
         sws = data_utils.as_array_list(sample_weight, "sample_weight")
@@ -343,8 +403,18 @@ class Trainer:
         data_utils.check_lengths(("x", xs), ("y", ys), ("sample_weight", sws))
         data_utils.check_finite(xs, "x")
         data_utils.check_finite(ys, "y")
-        self._ensure_graph_built(xs)
+        data_utils.check_finite(sws, "sample_weight")
         return xs, ys, sws
+
+    def _check_inputs(self, xs: list[Array], batch_size: int) -> None:
+        """Build from the first batch if needed (as Keras), then check every layer's input shape.
+
+        Done once per call, so that a bad shape fails before any work and the
+        batches then run unchecked.
+        """
+        self._ensure_graph_built([x[:batch_size] for x in xs])
+        shapes = [(None, *np.shape(x)[1:]) for x in xs]
+        self.check_input_shape(shapes[0] if len(shapes) == 1 else shapes)  # type: ignore[attr-defined]
 
     def _validation_arrays(
         self, validation_data: Any
@@ -355,21 +425,31 @@ class Trainer:
                 f"val_sample_weight). Received: {type(validation_data).__name__}"
             )
         vx, vy, *rest = validation_data
-        vxs, vys, vsw = self._fit_arrays(vx, vy, rest[0] if rest else None)
-        return vxs, vys, vsw
+        return self._data_arrays(vx, vy, rest[0] if rest else None, "validation_data")
 
-    def _evaluate_arrays(
-        self, xs: list[Array], ys: list[Array], sws: list[Array] | None, batch_size: int
+    def _run_test(
+        self,
+        xs: list[Array],
+        ys: list[Array],
+        sws: list[Array] | None,
+        batch_size: int,
+        callback_list: Any,
     ) -> dict[str, float]:
+        """The evaluation loop of `evaluate` and of validation in `fit` (checked arrays)."""
         compiled = self._require_compiled("evaluate")
+        callback_list.on_test_begin()
         compiled.reset()
-        for index in data_utils.batch_slices(len(xs[0]), batch_size):
+        for step, index in enumerate(data_utils.batch_slices(len(xs[0]), batch_size)):
+            callback_list.on_test_batch_begin(step)
             self._test_step(
                 data_utils.take(xs, index),  # type: ignore[arg-type]
                 data_utils.take(ys, index),  # type: ignore[arg-type]
                 data_utils.take(sws, index),
             )
-        return compiled.logs()
+            callback_list.on_test_batch_end(step, compiled.logs())
+        logs = compiled.logs()
+        callback_list.on_test_end(logs)
+        return logs
 
     # ----------------------------------------------------------------------- evaluate / predict
 
@@ -385,35 +465,15 @@ class Trainer:
         return_dict: bool = False,
     ) -> Any:
         """The loss (and metrics) on `x`, `y`, batch by batch."""
-        from upsample.callbacks import CallbackList
-
-        compiled = self._require_compiled("evaluate")
+        self._require_compile_called("evaluate")
         if steps is not None:
             raise NotImplementedError("upsample evaluates arrays: use batch_size, not steps.")
         batch_size = data_utils.check_batch_size(batch_size)
-        verbose = _verbosity(verbose)
-        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
-        count = len(xs[0])
-        callback_list = CallbackList(
-            callbacks,
-            add_progbar=verbose != 0,
-            model=self,
-            verbose=verbose,
-            epochs=1,
-            steps=-(-count // batch_size),
-        )
-        callback_list.on_test_begin()
-        compiled.reset()
-        for step, index in enumerate(data_utils.batch_slices(count, batch_size)):
-            callback_list.on_test_batch_begin(step)
-            self._test_step(
-                data_utils.take(xs, index),  # type: ignore[arg-type]
-                data_utils.take(ys, index),  # type: ignore[arg-type]
-                data_utils.take(sws, index),
-            )
-            callback_list.on_test_batch_end(step, compiled.logs())
-        logs = compiled.logs()
-        callback_list.on_test_end(logs)
+        _verbosity(verbose)
+        xs, ys, sws = self._data_arrays(x, y, sample_weight, "evaluate")
+        self._check_inputs(xs, batch_size)
+        callback_list = self._callback_list(callbacks, verbose, 1, -(-len(xs[0]) // batch_size))
+        logs = self._run_test(xs, ys, sws, batch_size, callback_list)
         return logs if return_dict else _flatten_logs(logs, self.metrics_names)
 
     def predict(
@@ -425,25 +485,16 @@ class Trainer:
         callbacks: Any = None,
     ) -> Any:
         """Outputs for `x`, computed batch by batch (default batch size 32)."""
-        from upsample.callbacks import CallbackList
-
         if steps is not None:
             raise NotImplementedError("upsample predicts on arrays: use batch_size, not steps.")
         batch_size = data_utils.check_batch_size(batch_size)
-        verbose = _verbosity(verbose)
+        _verbosity(verbose)
         xs = data_utils.as_array_list(x, "x")
         if xs is None:
             raise ValueError("`predict` needs input data `x`.")
         count = data_utils.check_lengths(("x", xs))
-        self._ensure_graph_built(xs)
-        callback_list = CallbackList(
-            callbacks,
-            add_progbar=verbose != 0,
-            model=self,
-            verbose=verbose,
-            epochs=1,
-            steps=-(-count // batch_size),
-        )
+        self._check_inputs(xs, batch_size)
+        callback_list = self._callback_list(callbacks, verbose, 1, -(-count // batch_size))
         callback_list.on_predict_begin()
         pieces: list[list[Array]] = []
         for step, index in enumerate(data_utils.batch_slices(count, batch_size)):
@@ -468,10 +519,12 @@ class Trainer:
         return_dict: bool = False,
     ) -> Any:
         """One gradient step on one batch; returns its loss (and metrics)."""
-        compiled = self._require_compiled("train_on_batch")
+        self._require_compile_called("train_on_batch")
         if class_weight is not None:
             raise NotImplementedError("upsample does not support `class_weight`.")
-        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
+        xs, ys, sws = self._data_arrays(x, y, sample_weight, "train_on_batch")
+        self._check_inputs(xs, len(xs[0]))
+        compiled = self._require_compiled("train_on_batch")
         compiled.reset()
         self._train_step(xs, ys, sws)
         logs = compiled.logs()
@@ -480,22 +533,45 @@ class Trainer:
     def test_on_batch(
         self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
     ) -> Any:
+        """The loss (and metrics) on one batch, without training."""
+        self._require_compile_called("test_on_batch")
+        xs, ys, sws = self._data_arrays(x, y, sample_weight, "test_on_batch")
+        self._check_inputs(xs, len(xs[0]))
         compiled = self._require_compiled("test_on_batch")
-        xs, ys, sws = self._fit_arrays(x, y, sample_weight)
         compiled.reset()
         self._test_step(xs, ys, sws)
         logs = compiled.logs()
         return logs if return_dict else _flatten_logs(logs, self.metrics_names)
 
     def predict_on_batch(self, x: Any) -> Any:
+        """The outputs for one batch."""
         xs = data_utils.as_array_list(x, "x")
-        assert xs is not None
-        self._ensure_graph_built(xs)
+        if xs is None:
+            raise ValueError("`predict_on_batch` needs input data `x`.")
+        data_utils.check_lengths(("x", xs))
+        self._check_inputs(xs, len(xs[0]))
         outputs, _ = self.forward(xs if len(xs) > 1 else xs[0], training=False)  # type: ignore[attr-defined]
         return outputs
 
     def _ensure_graph_built(self, xs: list[Array] | None = None) -> None:
         """Models whose input shape is only known from data build here (Sequential)."""
+
+
+def _check_identifiers(loss: Any, metrics: Any) -> None:
+    """Resolve loss and metric names that need no shapes, so that a typo fails in `compile`."""
+    from upsample import losses as losses_module
+    from upsample import metrics as metrics_module
+
+    items = loss.values() if isinstance(loss, dict) else _as_list(loss)
+    for item in items:
+        if not (isinstance(item, str) and item.lower() in ("crossentropy", "ce")):
+            losses_module.get(item)
+    specs = metrics.values() if isinstance(metrics, dict) else _as_list(metrics)
+    for spec in (s for group in specs for s in _as_list(group)):
+        if not (
+            isinstance(spec, str) and spec.lower() in ("accuracy", "acc", "crossentropy", "ce")
+        ):
+            metrics_module.get(spec)
 
 
 def _flatten_logs(logs: dict[str, float], names: list[str]) -> Any:
@@ -509,6 +585,18 @@ def _verbosity(verbose: Any) -> int:
     if verbose not in (0, 1, 2) or (isinstance(verbose, bool) and verbose not in (0, 1)):
         raise ValueError(f"`verbose` must be 0, 1, 2 or 'auto'. Received: verbose={verbose!r}")
     return int(verbose)
+
+
+def _check_validation_freq(validation_freq: Any) -> None:
+    if (
+        isinstance(validation_freq, bool)
+        or not isinstance(validation_freq, int | np.integer)
+        or validation_freq < 1
+    ):
+        raise ValueError(
+            "`validation_freq` must be a positive int. Received: "
+            f"validation_freq={validation_freq!r}"
+        )
 
 
 def _check_epochs(epochs: Any, initial_epoch: Any) -> None:

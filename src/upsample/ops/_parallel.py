@@ -26,6 +26,7 @@ T = TypeVar("T")
 C = TypeVar("C")
 
 _lock = threading.Lock()
+_local = threading.local()  # `worker`: this thread is running a share of a `map_chunks`
 _pool: ThreadPoolExecutor | None = None
 _controller: ThreadpoolController | None = None
 
@@ -125,15 +126,22 @@ def map_chunks(fn: Callable[[C], T], chunks: Sequence[C], *, parallel: bool = Tr
     """Apply `fn` to every chunk, in order; on several threads when `parallel` and worth it.
 
     Handing chunks to the worker threads costs tens of microseconds, more than
-    small layers take: their kernels pass ``parallel=False``.
+    small layers take: their kernels pass ``parallel=False``.  Inside a worker
+    (a model training pieces of a batch on every core) chunks run serially: the
+    cores are busy already, and waiting on the same pool could deadlock.
     """
-    workers = min(_workers, len(chunks)) if parallel else 1
+    in_worker = getattr(_local, "worker", False)
+    workers = min(_workers, len(chunks)) if parallel and not in_worker else 1
     if workers <= 1:
         with single_threaded_blas:
             return [fn(chunk) for chunk in chunks]
 
     def run_share(start: int) -> list[T]:
-        return [fn(chunk) for chunk in chunks[start::workers]]
+        _local.worker = True
+        try:
+            return [fn(chunk) for chunk in chunks[start::workers]]
+        finally:
+            _local.worker = False
 
     with single_threaded_blas:
         shares = list(_executor().map(run_share, range(workers)))
