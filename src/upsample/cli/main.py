@@ -2,29 +2,62 @@
 
 from __future__ import annotations
 
-import argparse
+import shlex
+import sys
 from collections.abc import Sequence
 
 from upsample import __version__
+from upsample.cli import common, compare, demo, summary, train
 
 DESCRIPTION = """\
 Upsampling layers of convolutional networks (UpSampling2D and Conv2DTranspose),
-computed on NumPy exactly as Keras 3 computes them.
+computed on NumPy exactly as Keras 3 computes them, and the seeds' experiments
+with them.
 """
+EPILOG = """\
+examples:
+  upsample compare                 train both autoencoders, write ./report/report.html
+  upsample demo                    the 2x2 demonstrations, printed and drawn in ./demo
+  upsample train ae-transpose      train one autoencoder into ./runs/...
+  upsample summary ae-upsampling   a model's layers and parameters
+
+Run 'upsample COMMAND --help' for a command's options.
+"""
+COMMANDS = (compare, train, demo, summary)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> common.Parser:
+    parser = common.Parser(
         prog="upsample",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+        formatter_class=common.HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
+    for command in COMMANDS:
+        command.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: ``sys.argv[1:]``); returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    args.command_line = shlex.join(["upsample", *argv])
+    try:
+        code: int = args.run(args)
+    except common.UsageError as error:
+        print(f"upsample {args.command}: error: {error}", file=sys.stderr)
+        return common.USAGE_ERROR
+    except OSError as error:  # a full disk, a folder we may not write to, ...
+        print(f"upsample {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nupsample {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return code

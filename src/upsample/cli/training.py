@@ -1,0 +1,225 @@
+"""Train one zoo autoencoder into a run folder (shared by `train` and `compare`).
+
+A run folder holds::
+
+    config.json          what was asked for and where the data came from
+    history.json         {"loss": [...], "val_loss": [...]}, one entry per epoch
+    history.csv          the same, one row per epoch
+    model.keras          the model with its optimizer state (saved every epoch)
+    summary.txt          the model's summary table
+    loss.png             the loss curves
+    reconstructions.png  eight test digits and their reconstructions
+    result.json          final losses, time, throughput
+
+The model and the history are saved after every epoch, so `--resume` can carry
+on after an interruption.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from upsample import zoo
+from upsample.callbacks import CSVLogger, ModelCheckpoint
+from upsample.cli.common import Console, UsageError
+from upsample.cli.data import Digits, check_sizes
+from upsample.cli.options import Settings
+from upsample.models import Model, load_model
+from upsample.reports.callbacks import HistoryWriter, Timer
+from upsample.reports.files import read_json, versions, write_json, write_text
+from upsample.utils import clear_session, set_random_seed
+
+MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.json"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished run reports."""
+
+    entry: zoo.ZooModel
+    folder: Path
+    settings: Settings
+    history: dict[str, list[float]]
+    parameters: int
+    train_images: int
+    validation_images: int
+    epochs_run: int
+    steps: int
+    seconds: float
+    train_seconds: float
+    reconstructions: np.ndarray
+
+    @property
+    def samples_per_second(self) -> float:
+        return self.train_images * self.epochs_run / max(self.train_seconds, 1e-9)
+
+    def final(self, key: str) -> float | None:
+        values = self.history.get(key)
+        return values[-1] if values else None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "model": self.entry.name,
+            "parameters": self.parameters,
+            "epochs": len(self.history.get("loss", [])),
+            "epochs_this_run": self.epochs_run,
+            "steps_this_run": self.steps,
+            "final_loss": self.final("loss"),
+            "final_val_loss": self.final("val_loss"),
+            "seconds": round(self.seconds, 3),
+            "train_seconds": round(self.train_seconds, 3),
+            "samples_per_second": round(self.samples_per_second, 1),
+        }
+
+
+def previous_history(folder: Path, entry: zoo.ZooModel, epochs: int) -> dict[str, list[float]]:
+    """The history of the run in `folder` that `--resume` continues up to `epochs`.
+
+    A `UsageError` if there is no such run, or it already has `epochs` epochs.
+    """
+    if not (folder / MODEL_FILE).is_file():
+        raise UsageError(f"--resume: there is no saved model {folder / MODEL_FILE}")
+    try:
+        trained = read_json(folder / "config.json").get("model")
+    except (OSError, ValueError, AttributeError):
+        trained = None
+    if trained not in (None, entry.name):
+        raise UsageError(f"--resume: {folder} holds a {trained} run, not {entry.name}")
+    try:
+        history = read_json(folder / HISTORY_FILE)
+    except (OSError, ValueError):
+        raise UsageError(f"--resume: {folder / HISTORY_FILE} is missing or unreadable") from None
+    if not isinstance(history, dict) or not history.get("loss"):
+        raise UsageError(f"--resume: {folder / HISTORY_FILE} records no finished epoch")
+    if len(history["loss"]) >= epochs:
+        raise UsageError(
+            f"--resume: {folder} already has {len(history['loss'])} epoch(s); --epochs {epochs} "
+            "is the total to reach, so ask for more"
+        )
+    return {str(key): [float(v) for v in values] for key, values in history.items()}
+
+
+def train_run(
+    entry: zoo.ZooModel,
+    digits: Digits,
+    settings: Settings,
+    folder: Path,
+    console: Console,
+    *,
+    config: dict[str, Any],
+    previous: dict[str, list[float]] | None = None,
+) -> RunResult:
+    """Train `entry` on `digits` into `folder`, writing the run's files; see the module doc.
+
+    With the `previous` history (from `previous_history`), the saved model in
+    `folder` is loaded and trained on from where it stopped.
+    """
+    train_images, validation_images = check_sizes(len(digits.train), settings.validation_split)
+    resume = previous is not None
+    history = previous or {}
+    initial_epoch = len(history.get("loss", []))
+    clear_session()  # layer names as in a fresh Keras session: conv2d, conv2d_1, ...
+    set_random_seed(settings.seed)
+    model = _model(entry, settings, folder if resume else None)
+    write_json(
+        folder / "config.json",
+        {
+            **config,
+            "model": entry.name,
+            "seed_document": entry.seed,
+            "resolved": {**asdict(settings), "initial_epoch": initial_epoch},
+            "data": {
+                **digits.record(),
+                "train_images": train_images,
+                "validation_images": validation_images,
+            },
+            "versions": versions(),
+            "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        },
+    )
+    write_text(folder / "summary.txt", _summary_text(model))
+    what = "Resuming" if resume else "Training"
+    console.say(
+        f"{what} {entry.name} ({entry.upsampling} decoder, {model.count_params():,} parameters) "
+        f"on {train_images:,} images, validating on {validation_images:,}: "
+        f"epochs {initial_epoch + 1}-{settings.epochs}, batch size {settings.batch_size}"
+    )
+    timer = Timer()
+    model.fit(
+        digits.train,
+        digits.train,
+        epochs=settings.epochs,
+        initial_epoch=initial_epoch,
+        batch_size=settings.batch_size,
+        validation_split=settings.validation_split,
+        verbose=console.verbose,
+        callbacks=[
+            timer,
+            CSVLogger(folder / "history.csv", append=resume),
+            ModelCheckpoint(folder / MODEL_FILE),
+            # Last: history.json says an epoch is done only once the model is saved.
+            writer := HistoryWriter(folder / HISTORY_FILE, previous=history),
+        ],
+    )
+    reconstructed = model.predict(digits.shown, verbose=0)
+    epochs_run = len(writer.history.get("loss", [])) - initial_epoch
+    result = RunResult(
+        entry=entry,
+        folder=folder,
+        settings=settings,
+        history=writer.history,
+        parameters=model.count_params(),
+        train_images=train_images,
+        validation_images=validation_images,
+        epochs_run=epochs_run,
+        steps=epochs_run * -(-train_images // settings.batch_size),
+        seconds=timer.seconds,
+        train_seconds=timer.train_seconds,
+        reconstructions=reconstructed,
+    )
+    _write_figures(result, digits, entry.loss)
+    write_json(folder / "result.json", result.record())
+    return result
+
+
+def _model(entry: zoo.ZooModel, settings: Settings, resume_from: Path | None) -> Model:
+    if resume_from is None:
+        return entry.compiled(settings.learning_rate)
+    model = load_model(resume_from / MODEL_FILE)
+    if settings.learning_rate is not None:
+        model.optimizer.learning_rate = settings.learning_rate
+    return model
+
+
+def _summary_text(model: Model) -> str:
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)
+    return "\n".join(lines) + "\n"
+
+
+def _write_figures(result: RunResult, digits: Digits, loss_name: str) -> None:
+    from upsample import plots  # imported when needed: matplotlib is slow to import
+
+    plots.save_png(
+        plots.loss_curves(
+            {result.entry.name: result.history},
+            loss_name=loss_name,
+            title=f"{result.entry.name}: training and validation loss",
+        ),
+        result.folder / "loss.png",
+    )
+    plots.save_png(
+        plots.reconstructions(
+            digits.shown,
+            result.reconstructions,
+            model_label=result.entry.upsampling,
+            targets=digits.shown_targets,
+        ),
+        result.folder / "reconstructions.png",
+    )

@@ -1,0 +1,1 @@
+"""What a run leaves behind: its record files and the comparison report."""
