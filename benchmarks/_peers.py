@@ -21,23 +21,23 @@ line protocol:
 Messages are one JSON object per line on the original stdout; anything the
 libraries print is redirected to stderr, which the parent keeps in a log file.
 
-Only NumPy is imported at module level, so `bench_ops.py` can import `PEERS`.
+Only NumPy (and `_common`) is imported at module level, so `bench_ops.py` and
+`bench_training.py` can import `PEERS` and `_versions`.
 """
 
 from __future__ import annotations
 
-import gc
-import json
-import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as common
 
 Spec = dict[str, Any]
 
@@ -378,72 +378,42 @@ def _warm_time(fn: Callable[[], Any], warmup: int) -> tuple[Any, float]:
     return result, elapsed
 
 
-def _timed(fn: Callable[[], Any], repeats: int) -> list[float]:
-    times = []
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return times
+_timed = common.timed
 
 
 def serve(peer: str, data: Path, threads: int, channel: TextIO) -> None:
     """Answer the parent's commands until it says quit or closes stdin."""
-
-    def send(message: dict[str, Any]) -> None:
-        channel.write(json.dumps(message) + "\n")
-        channel.flush()
-
-    try:
-        versions = _versions(peer, threads)
-    except Exception as error:  # ImportError, or a broken installation
-        send({"ok": False, "error": f"{type(error).__name__}: {error}"})
-        return
-    send({"ok": True, "versions": versions})
     built: dict[str, Built] = {}
-    for line in sys.stdin:
-        request = json.loads(line)
-        try:
-            if request["cmd"] == "quit":
-                send({"ok": True})
-                return
-            if request["cmd"] == "setup":
-                spec = request["spec"]
-                arrays = {name: np.load(data / file) for name, file in spec["arrays"].items()}
-                b = _build(peer, spec, arrays)
-                y, t_fwd = _warm_time(b.forward, request.get("warmup", 3))
-                grads, t_bwd = _warm_time(b.backward, request.get("warmup", 3))
-                files = {"forward": f"{peer}-{spec['key']}-forward.npy"}
-                np.save(data / files["forward"], b.forward_numpy(y))
-                for i, grad in enumerate(b.backward_numpy(grads)):
-                    files[f"backward{i}"] = f"{peer}-{spec['key']}-backward{i}.npy"
-                    np.save(data / files[f"backward{i}"], grad)
-                del y, grads, arrays
-                built[spec["key"]] = b
-                send({"ok": True, "files": files, "forward": t_fwd, "backward": t_bwd})
-            elif request["cmd"] == "time":
-                b = built[request["key"]]
-                fn = b.forward if request["pass"] == "forward" else b.backward
-                send({"ok": True, "times": _timed(fn, int(request["repeats"]))})
-            else:
-                raise ValueError(f"unknown command {request['cmd']!r}")
-        except Exception as error:
-            traceback.print_exc()
-            send({"ok": False, "error": f"{type(error).__name__}: {error}"})
+
+    def handle(request: dict[str, Any]) -> dict[str, Any]:
+        if request["cmd"] == "setup":
+            spec = request["spec"]
+            arrays = {name: np.load(data / file) for name, file in spec["arrays"].items()}
+            b = _build(peer, spec, arrays)
+            y, t_fwd = _warm_time(b.forward, request.get("warmup", 3))
+            grads, t_bwd = _warm_time(b.backward, request.get("warmup", 3))
+            files = {"forward": f"{peer}-{spec['key']}-forward.npy"}
+            np.save(data / files["forward"], b.forward_numpy(y))
+            for i, grad in enumerate(b.backward_numpy(grads)):
+                files[f"backward{i}"] = f"{peer}-{spec['key']}-backward{i}.npy"
+                np.save(data / files[f"backward{i}"], grad)
+            del y, grads, arrays
+            built[spec["key"]] = b
+            return {"files": files, "forward": t_fwd, "backward": t_bwd}
+        if request["cmd"] == "time":
+            b = built[request["key"]]
+            fn = b.forward if request["pass"] == "forward" else b.backward
+            return {"times": _timed(fn, int(request["repeats"]))}
+        raise ValueError(f"unknown command {request['cmd']!r}")
+
+    common.serve(channel, lambda: {"versions": _versions(peer, threads)}, handle)
 
 
 def main(argv: Sequence[str]) -> None:
     """``_peers.py PEER DATA_DIR THREADS``: serve one peer over stdin / the original stdout."""
     peer, data, threads = argv[0], Path(argv[1]), int(argv[2])
     # Keep the protocol on the original stdout; whatever the libraries print goes to stderr.
-    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w")
-    sys.stdout.flush()
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(peer, data, threads, channel)
+    serve(peer, data, threads, common.protocol_channel())
 
 
 if __name__ == "__main__":

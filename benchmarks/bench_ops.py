@@ -64,16 +64,11 @@ The full run writes its table to ``benchmarks/results/ops.md`` (``--output``); a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import gc
 import importlib.util
-import json
 import math
 import os
-import platform
-import select
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,6 +81,16 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (
+    PeerError,
+    WorkerProcess,
+    load_average,
+    machine,
+    max_relative_error,
+    progress,
+    rotated,
+    timed,
+)
 from _peers import PEERS, PEERS_BY_NAME, PeerInfo
 
 HERE = Path(__file__).resolve().parent
@@ -279,86 +284,20 @@ def resize_reference(w: Workload, data: Data) -> tuple[list[np.ndarray], list[np
     return [y], [dx]
 
 
-def max_relative_error(actual: Sequence[np.ndarray], expected: Sequence[np.ndarray]) -> float:
-    """``max |actual - expected| / max |expected|`` over a list of arrays (inf on shape errors)."""
-    if len(actual) != len(expected):
-        return math.inf
-    worst = 0.0
-    for a, e in zip(actual, expected):
-        if a.shape != e.shape:
-            return math.inf
-        scale = float(np.max(np.abs(e))) or 1.0
-        worst = max(worst, float(np.max(np.abs(a - e))) / scale)
-    return worst
-
-
 # --------------------------------------------------------------------------- peers
 
 
-class PeerError(Exception):
-    """A peer failed: not installed, crashed, timed out or answered with an error."""
-
-
-class PeerProcess:
+class PeerProcess(WorkerProcess):
     """One peer's worker process (``_peers.py``), driven by JSON lines over pipes."""
 
     def __init__(self, info: PeerInfo, directory: Path, threads: int) -> None:
         self.info = info
-        self.log_path = directory / f"{info.name}.log"
         self.versions: dict[str, str] = {}
-        env = {**os.environ, **info.env}
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, str(PEER_SCRIPT), info.name, str(directory), str(threads)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-                env=env,
-            )
-
-    def log_tail(self, lines: int = 5) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return ""
-        return " | ".join(text[-lines:])
-
-    def receive(self, timeout: float) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise PeerError(f"no answer within {timeout:g} s")
-        line = self.proc.stdout.readline()
-        if not line:
-            code = self.proc.wait(timeout=10)
-            raise PeerError(f"worker exited with code {code}; log: {self.log_tail()}")
-        answer: dict[str, Any] = json.loads(line)
-        if not answer.get("ok"):
-            raise PeerError(str(answer.get("error", "unknown error")))
-        return answer
-
-    def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(json.dumps(message) + "\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as error:
-            code = self.proc.poll()
-            raise PeerError(
-                f"worker is gone (exit code {code}, {error}); log: {self.log_tail()}"
-            ) from error
-        return self.receive(timeout)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            with contextlib.suppress(PeerError):
-                self.request({"cmd": "quit"}, timeout=10)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__(
+            [sys.executable, str(PEER_SCRIPT), info.name, str(directory), str(threads)],
+            info.env,
+            directory / f"{info.name}.log",
+        )
 
 
 # --------------------------------------------------------------------------- timing
@@ -387,24 +326,6 @@ class Results:
         return 1e3 * float(np.median(times))
 
 
-def timed(fn: Callable[[], Any], repeats: int) -> list[float]:
-    """Wall-clock seconds of `repeats` calls, garbage collection paused."""
-    times = []
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return times
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def run_rounds(
     results: Results,
     ours: dict[str, Ours],
@@ -426,8 +347,7 @@ def run_rounds(
     progress(f"timing {len(warm)} cells x {args.rounds} rounds, about {estimate / 60:.1f} min")
     start = time.perf_counter()
     for r in range(args.rounds):
-        shift = r % len(results.runners)
-        order = results.runners[shift:] + results.runners[:shift]
+        order = rotated(results.runners, r)
         for w in results.workloads:
             for pass_ in PASSES:
                 for runner in order:
@@ -457,77 +377,6 @@ def fail_peer(results: Results, peer: str, reason: str) -> None:
     progress(f"  {peer}: {reason}")
     for w in results.workloads:
         results.status.setdefault((peer, w.key), reason)
-
-
-# --------------------------------------------------------------------------- environment
-
-
-def machine() -> dict[str, str]:
-    """CPU model, cores, memory, OS, Python, NumPy/BLAS, upsample version and commit."""
-    info: dict[str, str] = {}
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count() or 1
-    info["CPU"] = f"{cpu}, {usable} usable cores ({os.cpu_count()} logical)"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                info["CPU"] += f", {int(line.split()[1]) / 2**20:.1f} GiB RAM"
-    except OSError:
-        pass
-    info["OS"] = platform.platform()
-    info["Python"] = platform.python_version()
-    blas = ""
-    try:
-        from threadpoolctl import threadpool_info
-
-        blas = ", ".join(
-            f"{p['internal_api']} {p['version']} ({p['num_threads']} threads)"
-            for p in threadpool_info()
-            if p["user_api"] == "blas"
-        )
-    except ImportError:
-        pass
-    info["NumPy"] = np.__version__ + (f" ({blas})" if blas else "")
-    import upsample
-
-    commit = ""
-    try:
-        root = Path(upsample.__file__).resolve().parents[2]
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", "src/upsample/ops"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        commit = f", git {head}" + (" + uncommitted changes in src/upsample/ops/" if dirty else "")
-    except (OSError, subprocess.CalledProcessError, IndexError):
-        pass
-    info["upsample"] = upsample.__version__ + commit
-    return info
-
-
-def load_average() -> float | None:
-    """The 1-minute load average (how many processes wanted the CPU), where known."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
 
 
 # --------------------------------------------------------------------------- report
