@@ -345,27 +345,30 @@ class Trainer:
         callback_list.on_train_begin()
         rng = global_generator()
         logs: dict[str, float] = {}
-        for epoch in range(initial_epoch, epochs):
-            compiled.reset()
-            callback_list.on_epoch_begin(epoch)
-            order = rng.permutation(count) if shuffle else None
-            for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
-                callback_list.on_train_batch_begin(step)
-                self._train_step(
-                    data_utils.take(xs, index),  # type: ignore[arg-type]
-                    data_utils.take(ys, index),  # type: ignore[arg-type]
-                    data_utils.take(sws, index),
-                )
-                callback_list.on_train_batch_end(step, compiled.logs())
+        # BLAS on one thread for the whole loop: the kernels want it so, and switching
+        # its thread count costs tens of microseconds, per op otherwise.
+        with _parallel.single_threaded_blas:
+            for epoch in range(initial_epoch, epochs):
+                compiled.reset()
+                callback_list.on_epoch_begin(epoch)
+                order = rng.permutation(count) if shuffle else None
+                for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
+                    callback_list.on_train_batch_begin(step)
+                    self._train_step(
+                        data_utils.take(xs, index),  # type: ignore[arg-type]
+                        data_utils.take(ys, index),  # type: ignore[arg-type]
+                        data_utils.take(sws, index),
+                    )
+                    callback_list.on_train_batch_end(step, compiled.logs())
+                    if self.stop_training:
+                        break
+                logs = compiled.logs()
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._run_test(*val, validation_batch_size, callback_list)
+                    logs.update({f"val_{key}": value for key, value in val_logs.items()})
+                callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-            logs = compiled.logs()
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._run_test(*val, validation_batch_size, callback_list)
-                logs.update({f"val_{key}": value for key, value in val_logs.items()})
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
         callback_list.on_train_end(logs)
         return self.history
 
@@ -496,16 +499,16 @@ class Trainer:
         self._check_inputs(xs, batch_size)
         callback_list = self._callback_list(callbacks, verbose, 1, -(-count // batch_size))
         callback_list.on_predict_begin()
-        pieces: list[list[Array]] = []
+        outputs_per_batch: list[list[Array]] = []
         for step, index in enumerate(data_utils.batch_slices(count, batch_size)):
             callback_list.on_predict_batch_begin(step)
             batch = data_utils.take(xs, index)
             assert batch is not None
             outputs, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)  # type: ignore[attr-defined]
-            pieces.append(self._predictions(outputs))
+            outputs_per_batch.append(self._predictions(outputs))
             callback_list.on_predict_batch_end(step, {"outputs": outputs})
         callback_list.on_predict_end()
-        joined = [np.concatenate(parts) for parts in zip(*pieces, strict=True)]
+        joined = [np.concatenate(parts) for parts in zip(*outputs_per_batch, strict=True)]
         return joined[0] if len(joined) == 1 else joined
 
     # ----------------------------------------------------------------------- one batch

@@ -41,6 +41,11 @@ def cpu_count() -> int:
 
 _workers = cpu_count()
 
+# Below about this many bytes of data an op touches, handing chunks to the worker
+# threads costs more than it saves (measured: bilinear x2 of a (25, 14, 14, 8) batch
+# took 1.05 ms on two threads, 0.48 ms on one).
+PARALLEL_BYTES = 4 << 20
+
 
 def set_num_workers(count: int) -> None:
     """Set how many threads kernels may use (default: the number of usable cores)."""

@@ -54,8 +54,6 @@ Array = NDArray[np.floating]
 # Rows of im2col patches per chunk, sized so that a chunk's patches (and the
 # matmul operands) stay in the per-core L2 cache.
 _CHUNK_BYTES = 1 << 20
-# Below this much im2col data, handing blocks to worker threads costs more than it saves.
-_PARALLEL_BYTES = 4 << 20
 
 
 class ConvGrads(NamedTuple):
@@ -341,7 +339,7 @@ def _bias_grad(g: Array) -> Array:
 def _worth_threads(wide: Array, narrow: Array, geo: ConvGeometry) -> bool:
     """Whether a map is big enough for the worker threads (its im2col data, about)."""
     return narrow.nbytes // narrow.shape[-1] * wide.shape[-1] * math.prod(geo.kernel_size) >= (
-        _PARALLEL_BYTES
+        _parallel.PARALLEL_BYTES
     )
 
 

@@ -98,7 +98,7 @@ def max_pool(
     def run(batch: slice) -> None:
         _reduce(_windows(plan, x[batch], -np.inf), np.maximum, out=y[batch])
 
-    _run_chunks(run, plan.chunks)
+    _run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -131,7 +131,7 @@ def max_pool_vjp(
             targets.put(tap, _select(g[batch], selected == tap, out=routed))
         targets.finish()
 
-    _run_chunks(run, plan.chunks)
+    _run_chunks(run, plan.chunks, x.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -158,7 +158,7 @@ def average_pool(
         out = _reduce(_windows(plan, x[batch], 0.0), np.add, out=y[batch])
         np.divide(out, divisor, out=out)
 
-    _run_chunks(run, plan.chunks)
+    _run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -192,7 +192,7 @@ def average_pool_vjp(
             targets.put(tap, share)
         targets.finish()
 
-    _run_chunks(run, plan.chunks)
+    _run_chunks(run, plan.chunks, g.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -475,10 +475,11 @@ def _reduce(views: list[Array], ufunc: np.ufunc, *, out: Array) -> Array:
     return out
 
 
-def _run_chunks(run: Callable[[slice], None], chunks: tuple[slice, ...]) -> None:
-    """Run the chunks in parallel; a single one directly (pooling needs no BLAS set-up)."""
-    if len(chunks) == 1:
-        run(chunks[0])
+def _run_chunks(run: Callable[[slice], None], chunks: tuple[slice, ...], nbytes: int) -> None:
+    """Run the chunks, on the worker threads when the op touches `nbytes` worth it."""
+    if len(chunks) == 1 or nbytes < _parallel.PARALLEL_BYTES:
+        for chunk in chunks:
+            run(chunk)
     else:
         _parallel.map_chunks(run, chunks)
 

@@ -459,8 +459,9 @@ def _apply(
         return source.copy()
     out = _new_array(target_shape, source.dtype)
     chunks = _plan(transpose, method, source.shape, factors, source.dtype)
-    if len(chunks) == 1:
-        _run_chunk(chunks[0], source, out)
+    if len(chunks) == 1 or out.nbytes + source.nbytes < _parallel.PARALLEL_BYTES:
+        for chunk in chunks:
+            _run_chunk(chunk, source, out)
         return out
     # Chunks write disjoint parts of `out`, so workers may take them in any order:
     # each takes the next one when done, which balances the load when another
