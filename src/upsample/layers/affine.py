@@ -106,7 +106,7 @@ class AffineLayer(Layer):
         x, z, y = cache
         name = self.activation.name
         if name == "relu":
-            dz = np.where(y > 0, grad, grad.dtype.type(0))
+            dz = activation_ops.relu_vjp(grad, None, y)  # from the output: applied in place
         elif name == "linear":
             dz = grad
         else:

@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from upsample.ops import _parallel
 from upsample.ops._im2col import Block, Gather, blocks, gather
 from upsample.ops.layout import from_channels_last, to_channels_last
+from upsample.ops.linear import add_bias, bias_grad
 from upsample.ops.shapes import (
     ConvGeometry,
     check_output_padding,
@@ -95,7 +96,7 @@ def conv(
     _check_bias(bias, w.shape[-1])
     y = _correlate(x, w, geometry)
     if bias is not None:
-        y += bias.astype(y.dtype, copy=False)
+        add_bias(y, bias)
     return from_channels_last(y, fmt)
 
 
@@ -130,7 +131,7 @@ def conv_vjp(
     g = _check_grad(grad, x.shape[0], geometry.narrow, w.shape[-1], fmt)
     dx = from_channels_last(_correlate_adjoint(g, w, geometry), fmt) if need_inputs else None
     dw = _correlate_kernel_grad(x, g, geometry) if need_kernel else None
-    db = _bias_grad(g) if bias is not None and need_kernel else None
+    db = bias_grad(g) if bias is not None and need_kernel else None
     return ConvGrads(dx, dw, db)
 
 
@@ -165,7 +166,7 @@ def conv_transpose(
     _check_bias(bias, w.shape[-2])
     x = _correlate_adjoint(y, w, geometry)
     if bias is not None:
-        x += bias.astype(x.dtype, copy=False)
+        add_bias(x, bias)
     return from_channels_last(x, fmt)
 
 
@@ -200,7 +201,7 @@ def conv_transpose_vjp(
     g = _check_grad(grad, y.shape[0], geometry.wide, w.shape[-2], fmt)
     dy = from_channels_last(_correlate(g, w, geometry), fmt) if need_inputs else None
     dw = _correlate_kernel_grad(g, y, geometry) if need_kernel else None
-    db = _bias_grad(g) if bias is not None and need_kernel else None
+    db = bias_grad(g) if bias is not None and need_kernel else None
     return ConvGrads(dy, dw, db)
 
 
@@ -327,10 +328,6 @@ def _check_grad(
             f"Received: grad.shape={g.shape}"
         )
     return g
-
-
-def _bias_grad(g: Array) -> Array:
-    return g.reshape(-1, g.shape[-1]).sum(axis=0)
 
 
 # --------------------------------------------------------------------------- kernels
