@@ -279,3 +279,21 @@ def test_splitting_into_blocks_does_not_change_the_numbers(rng: np.random.Genera
     for a, b in zip(chunked, whole, strict=True):
         # Sums are regrouped, so agreement is to float32 rounding of the largest terms.
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-5 * np.abs(b).max())
+
+
+def test_gradients_accept_views_that_are_not_contiguous(rng: np.random.Generator) -> None:
+    """A slice of the channel axis (a grouped layer's share) is a valid `grad`."""
+    kernel = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    x = rng.standard_normal((2, 6, 6, 3)).astype(np.float32)
+    wide_grad = rng.standard_normal((2, 4, 4, 8)).astype(np.float32)[..., :4]
+    narrow_grad = rng.standard_normal((2, 8, 8, 6)).astype(np.float32)[..., :3]
+    y = rng.standard_normal((2, 6, 6, 4)).astype(np.float32)
+    for got, expected in (
+        (conv_vjp(wide_grad, x, kernel), conv_vjp(wide_grad.copy(), x, kernel)),
+        (
+            conv_transpose_vjp(narrow_grad, y, kernel),
+            conv_transpose_vjp(narrow_grad.copy(), y, kernel),
+        ),
+    ):
+        np.testing.assert_array_equal(got.inputs, expected.inputs)
+        np.testing.assert_array_equal(got.kernel, expected.kernel)

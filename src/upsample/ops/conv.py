@@ -327,7 +327,7 @@ def _check_grad(
             f"The `grad` must have the shape of the output, {expected} (channels_last). "
             f"Received: grad.shape={g.shape}"
         )
-    return g
+    return np.ascontiguousarray(g)  # im2col reads the buffer through strided views
 
 
 # --------------------------------------------------------------------------- kernels
