@@ -18,13 +18,16 @@ def layer_vjp(
     inputs: Any,
     output_grad: np.ndarray,
     training: bool = False,
+    jit: bool = False,
 ) -> dict[str, Any]:
     """Build a Keras layer from `config`, set `weights`, run it and differentiate it.
 
     Returns the output, the gradient with respect to the input(s) and to each
     trainable weight (in `layer.trainable_weights` order), the new
     non-trainable weights (e.g. BatchNormalization's moving statistics) and the
-    output shape Keras computes symbolically.
+    output shape Keras computes symbolically.  With `jit`, the call is compiled by
+    `jax.jit` as a whole: XLA compiles a forward and a backward computation instead of
+    one per operation, which is faster for a layer that runs once.
     """
     import jax
     import jax.numpy as jnp
@@ -51,7 +54,9 @@ def layer_vjp(
         return outputs, new_non_trainable
 
     x = [jnp.asarray(a) for a in inputs] if multiple else jnp.asarray(inputs)
-    (outputs, new_non_trainable), vjp = jax.vjp(run, x, trainable, has_aux=False)
+    (outputs, new_non_trainable), vjp = jax.vjp(
+        jax.jit(run) if jit else run, x, trainable, has_aux=False
+    )
     grads = vjp((jnp.asarray(output_grad), [jnp.zeros_like(v) for v in new_non_trainable]))
     input_grads, weight_grads = grads
     symbolic = layer.compute_output_shape(shapes)
@@ -83,3 +88,30 @@ def layer_error(class_name: str, kwargs: dict[str, Any]) -> str | None:
     except Exception as error:
         return f"{type(error).__name__}: {error}"
     return None
+
+
+def layer_train_step(
+    class_name: str,
+    config: dict[str, Any],
+    weights: list[np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    optimizer: tuple[str, dict[str, Any]],
+    loss: str,
+) -> dict[str, Any]:
+    """One `train_on_batch` of a model made of this one layer, from `weights`.
+
+    Returns the loss and the weights after the step (in `get_weights()` order).
+    """
+    import keras
+
+    keras.backend.clear_session()
+    layer = keras.layers.deserialize(
+        {"module": "keras.layers", "class_name": class_name, "config": config}
+    )
+    model = keras.Sequential([keras.Input(x.shape[1:]), layer])
+    model.set_weights(weights)
+    name, kwargs = optimizer
+    model.compile(optimizer=getattr(keras.optimizers, name)(**kwargs), loss=loss)
+    loss_value = model.train_on_batch(x, y)
+    return {"loss": float(loss_value), "weights": [np.asarray(w) for w in model.get_weights()]}
