@@ -15,6 +15,25 @@ Replaced lines keep their place, so a traceback's line numbers are the file's.
 Cells run as a notebook runs them: in one namespace, in order, and the value of
 a cell's last expression is kept (a notebook displays it).
 
+Scaling down (`scaled_down`) is the one way a test changes what a listing
+does, and it leaves the text alone: the two seed autoencoders load all of MNIST
+and train for 25 epochs.  Inside ``scaled_down(target, Scale(...))``:
+
+- ``<target>.datasets.mnist.load_data`` returns `small_mnist`'s seeded stand-in
+  (uint8 images and labels, MNIST's shapes and types, ``Scale.train`` and
+  ``Scale.test`` samples) instead of downloading;
+- ``<target>.models.Model.fit`` (so also ``Sequential.fit``) first sets the
+  model's weights to ``Scale.weights`` when given (so that two runs start
+  from the same point), then runs with ``Scale.fit``'s keyword arguments
+  overriding the listing's (e.g. ``{"epochs": 1, "shuffle": False}``), and
+  records every ``history.history`` in ``Scale.histories``;
+- NumPy's global generator is seeded with ``Scale.seed`` (for listings that
+  draw with ``np.random.rand``).
+
+Everything is restored on exit.  `describe` turns what a run leaves (cell
+values, namespace entries, the pyplot record) into plain data that both sides
+can compare.
+
 This module is imported by the reference worker too (support.keras_side_models),
 so it needs nothing but NumPy.
 """
@@ -23,11 +42,14 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import importlib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
@@ -186,3 +208,104 @@ def run_cells(
     """Run cells in order in one namespace; every cell runs even if an earlier one failed."""
     namespace = new_namespace() if namespace is None else namespace
     return [run_cell(source, namespace, target) for source in sources], namespace
+
+
+# --------------------------------------------------------------------------- scaling down
+
+
+@dataclass
+class Scale:
+    """How `scaled_down` shrinks a listing's data and training (see the module docstring)."""
+
+    train: int = 200
+    test: int = 16
+    seed: int = 0
+    fit: dict[str, Any] = field(default_factory=dict)
+    weights: list[np.ndarray] | None = None
+    histories: list[dict[str, list[float]]] = field(default_factory=list)
+
+
+def small_mnist(
+    train: int, test: int, seed: int = 0
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A seeded stand-in for ``mnist.load_data()``: MNIST's shapes and dtypes, fewer samples.
+
+    Each image is mostly zeros with a bright random patch, roughly as sparse as a digit.
+    """
+    rng = np.random.default_rng(seed)
+
+    def split(count: int) -> tuple[np.ndarray, np.ndarray]:
+        images = np.zeros((count, 28, 28), np.uint8)
+        for image in images:
+            top, left = rng.integers(2, 14, 2)
+            height, width = rng.integers(6, 13, 2)
+            patch = rng.integers(0, 256, (height, width), dtype=np.uint8)
+            image[top : top + height, left : left + width] = patch
+        return images, rng.integers(0, 10, count, dtype=np.uint8)
+
+    return split(train), split(test)
+
+
+@contextlib.contextmanager
+def scaled_down(target: str, scale: Scale) -> Iterator[Scale]:
+    """Run a listing on `small_mnist`, with `scale`'s fit overrides and start weights."""
+    mnist = importlib.import_module(f"{target}.datasets.mnist")
+    models = importlib.import_module(f"{target}.models")
+    original_fit = models.Model.fit
+
+    def load_data(*args: Any, **kwargs: Any) -> Any:
+        return small_mnist(scale.train, scale.test, scale.seed)
+
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if scale.weights is not None:
+            self.set_weights(scale.weights)
+        kwargs.update(scale.fit)
+        history = original_fit(self, *args, **kwargs)
+        scale.histories.append({k: [float(v) for v in vs] for k, vs in history.history.items()})
+        return history
+
+    # The listings draw from NumPy's legacy global generator (np.random.rand).
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(scale.seed)  # noqa: NPY002
+    try:
+        with (
+            mock.patch.object(mnist, "load_data", load_data),
+            mock.patch.object(models.Model, "fit", fit),
+        ):
+            yield scale
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def describe(value: Any) -> Any:
+    """Plain data for a value a listing left, comparable between Keras and upsample.
+
+    Arrays and strings as they are; a model as its weights; a layer as its config;
+    a list of variables as their ``(path, shape)``; anything else as None.
+    """
+    if isinstance(value, np.ndarray | str):
+        return value
+    if hasattr(value, "get_weights") and hasattr(value, "layers"):
+        return [np.asarray(w) for w in value.get_weights()]
+    if hasattr(value, "get_config") and hasattr(value, "compute_output_shape"):
+        return value.get_config()
+    if isinstance(value, list) and value and all(hasattr(v, "path") for v in value):
+        return [(v.path, tuple(v.shape)) for v in value]
+    return None
+
+
+def describe_plots(plt: PyplotStub) -> dict[str, Any]:
+    """What the pyplot stub recorded: per figure, its suptitles and each axes' titles and images."""
+    return {
+        "shown": plt.shown,
+        "figures": [
+            {
+                "suptitles": list(figure.suptitles),
+                "axes": [(list(axes.titles), list(axes.images)) for axes in figure.axes],
+            }
+            for figure in plt.figures
+        ],
+    }

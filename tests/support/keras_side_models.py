@@ -10,6 +10,7 @@ the same on both sides (checked by the saving tests).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -74,7 +75,8 @@ def gan(lib: Any) -> tuple[Any, Any, Any]:
     """``(generator, discriminator, combined)``: the generator trains through a frozen critic.
 
     The discriminator is compiled (trainable) first, then frozen before the
-    combined model is built and compiled: the usual Keras GAN recipe.
+    combined model is built and compiled: the usual Keras GAN recipe.  In Keras 3
+    `trainable` is read at every step, so `gan_step` unfreezes it for its own step.
     """
     g = generator_transpose(lib)
     d = discriminator(lib)
@@ -85,6 +87,11 @@ def gan(lib: Any) -> tuple[Any, Any, Any]:
     return g, d, combined
 
 
+def gan_combined(lib: Any) -> Any:
+    """The combined model of `gan`: generator then frozen discriminator (for its summary)."""
+    return gan(lib)[2]
+
+
 BUILDERS = {
     "seed_000": seed_000,
     "seed_004": seed_004,
@@ -92,6 +99,8 @@ BUILDERS = {
     "generator_transpose": generator_transpose,
     "seed_002_upsampling": seed_002_upsampling,
     "seed_002_transpose": seed_002_transpose,
+    "discriminator": discriminator,
+    "gan_combined": gan_combined,
 }
 
 
@@ -134,19 +143,31 @@ def keras_predict(
     return _outputs(model.predict(x, batch_size=batch_size, verbose=0))
 
 
-def keras_summary(name: str, columns: int) -> dict[str, Any]:
-    """The summary text of a fresh `name` (in a terminal `columns` wide) and per-layer facts."""
-    os.environ["COLUMNS"] = str(columns)
-    model = _fresh_model(name, None)
+def summary_facts(model: Any) -> dict[str, Any]:
+    """Shared by both sides: the summary's text and the numbers it is made of."""
     lines: list[str] = []
     model.summary(print_fn=lambda text, line_break=True: lines.append(text))
+
+    def count(weights: list[Any]) -> int:
+        return sum(int(np.prod(w.shape)) for w in weights)
+
     return {
         "text": "\n".join(lines).rstrip("\n"),
+        "name": model.name,
         "layers": [
-            (layer.name, tuple(layer.output.shape), layer.count_params()) for layer in model.layers
+            (layer.name, type(layer).__name__, tuple(layer.output.shape), layer.count_params())
+            for layer in model.layers
         ],
         "total": model.count_params(),
+        "trainable": count(model.trainable_weights),
+        "non_trainable": count(model.non_trainable_weights),
     }
+
+
+def keras_summary(name: str, columns: int) -> dict[str, Any]:
+    """The summary of a fresh `name` (in a terminal `columns` wide): see `summary_facts`."""
+    os.environ["COLUMNS"] = str(columns)
+    return summary_facts(_fresh_model(name, None))
 
 
 def keras_fit(
@@ -220,13 +241,19 @@ def keras_gan_step(
 def _gan_step(
     g: Any, d: Any, combined: Any, latent: np.ndarray, real: np.ndarray
 ) -> dict[str, Any]:
-    """Shared by both sides: what the GAN test compares."""
+    """Shared by both sides: what the GAN test compares.
+
+    Keras 3 reads `trainable` at each step (not at compile time), so the
+    discriminator is unfrozen for its own step and frozen again for the generator's.
+    """
     fake = np.asarray(g.predict(latent, verbose=0))
+    d.trainable = True
     d_loss = [
         float(d.train_on_batch(real, np.ones((len(real), 1), np.float32))),
         float(d.train_on_batch(fake, np.zeros((len(fake), 1), np.float32))),
     ]
     d_after_d_step = [np.asarray(w) for w in d.get_weights()]
+    d.trainable = False
     g_loss = float(combined.train_on_batch(latent, np.ones((len(latent), 1), np.float32)))
     return {
         "d_loss": d_loss,
@@ -240,24 +267,48 @@ def _gan_step(
 gan_step = _gan_step
 
 
-def keras_run_listing(sources: list[str], columns: int) -> list[dict[str, Any]]:
-    """Run a listing's cells with their original Keras imports; what each printed and raised.
+def run_listing(
+    sources: list[str], target: str, scale: dict[str, Any] | None, keep: list[str]
+) -> dict[str, Any]:
+    """Shared by both sides: run a listing's cells (scaled down when `scale` is given).
 
-    Only the pyplot and TensorFlow imports change (see seeds/listing.py). Each
-    cell's last expression's value is returned when it is an array or a string.
+    Returns, per cell, what it printed, its last expression's value and its error's type
+    (see seeds/listing.py's `describe`); the pyplot record; the namespace entries named in
+    `keep`, described; and the histories of every `fit` when scaled down.
+    """
+    from seeds.listing import Scale, describe, describe_plots, run_cells, scaled_down
+
+    context = contextlib.nullcontext(None) if scale is None else scaled_down(target, Scale(**scale))
+    with context as scaled:
+        cells, namespace = run_cells(sources, target=target)
+    return {
+        "cells": [
+            {
+                "printed": cell.printed,
+                "value": describe(cell.value),
+                "error": None if cell.error is None else type(cell.error).__name__,
+                "message": None if cell.error is None else str(cell.error),
+            }
+            for cell in cells
+        ],
+        "plots": describe_plots(namespace["plt"]),
+        "kept": {name: describe(namespace.get(name)) for name in keep},
+        "histories": [] if scaled is None else scaled.histories,
+    }
+
+
+def keras_run_listing(
+    sources: list[str],
+    columns: int,
+    scale: dict[str, Any] | None = None,
+    keep: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Run a listing's cells with their original Keras imports (see `run_listing`).
+
+    Only the pyplot and TensorFlow imports change (see seeds/listing.py).
     """
     import keras
 
-    from seeds.listing import run_cells
-
     os.environ["COLUMNS"] = str(columns)
     keras.backend.clear_session()
-    cells, _ = run_cells(sources, target="keras")
-    return [
-        {
-            "printed": cell.printed,
-            "value": cell.value if isinstance(cell.value, np.ndarray | str) else None,
-            "error": None if cell.error is None else type(cell.error).__name__,
-        }
-        for cell in cells
-    ]
+    return run_listing(sources, "keras", scale, list(keep))

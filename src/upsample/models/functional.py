@@ -63,6 +63,18 @@ class Functional(Model):
     def layers(self) -> list[Layer]:
         return list(self._layers)
 
+    @property
+    def input_shape(self) -> Any:
+        """The inputs' shapes: one tuple for one input, else a list (as Keras)."""
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self) -> Any:
+        """The outputs' shapes: one tuple for one output, else a list (as Keras)."""
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
     def _sublayers(self) -> list[Layer]:
         return self._layers
 

@@ -45,7 +45,8 @@ def piece_slices(batch: int, bytes_per_sample: int, workers: int) -> list[slice]
     """One piece per worker when each is worth it (see the module's docstring), else None."""
     if bytes_per_sample <= 0:
         return None
-    count = min(workers, batch * bytes_per_sample // MIN_PIECE_BYTES)
+    # Never more pieces than samples: an empty piece's mean loss is NaN.
+    count = min(workers, batch, batch * bytes_per_sample // MIN_PIECE_BYTES)
     if count < 2:
         return None
     bounds = [batch * i // count for i in range(count + 1)]

@@ -92,6 +92,9 @@ class Sequential(Model):
             first = self.layers[0]
             if first._input_shape_arg is not None:
                 self._stack.insert(0, InputLayer(shape=first._input_shape_arg))
+            elif len(self.layers) > 1 and isinstance(_built_input_shape(first), tuple):
+                # As Keras: a first layer with an input shape (a built model) sets the input.
+                self._stack.insert(0, InputLayer(batch_shape=_built_input_shape(first)))
         input_layer = self._input_layer()
         if input_layer is not None and self.layers:
             self._build_graph(input_layer)
@@ -217,3 +220,11 @@ class Sequential(Model):
         from upsample.saving import model_config
 
         return model_config.sequential_from_config(config, custom_objects, cls=cls)
+
+
+def _built_input_shape(layer: Layer) -> Any:
+    """`layer.input_shape` when it has one (a built model), else None."""
+    try:
+        return getattr(layer, "input_shape", None)
+    except (AttributeError, ValueError):
+        return None
