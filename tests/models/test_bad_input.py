@@ -71,3 +71,28 @@ def test_fit_on_non_finite_data(which: str, value: float) -> None:
 def test_training_before_compile() -> None:
     with pytest.raises(ValueError, match=r"must call `compile\(\)`"):
         model(compiled=False).fit(np.ones((2, 4, 4, 1)), np.ones((2, 2, 2, 2)), verbose=0)
+
+
+@pytest.mark.parametrize("loss", ["mse", "binary_crossentropy"])
+@pytest.mark.parametrize("method", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
+def test_targets_of_the_wrong_shape_fail_before_any_step(loss: str, method: str) -> None:
+    m = Sequential([Input((4, 4, 1)), Conv2D(2, 3)])
+    m.compile(optimizer="sgd", loss=loss)
+    before = [w.copy() for w in m.get_weights()]
+    x, y = np.ones((3, 4, 4, 1), np.float32), np.ones((3, 5, 5, 2), np.float32)
+    kwargs: dict[str, Any] = {"verbose": 0} if method in ("fit", "evaluate") else {}
+    with pytest.raises(
+        ValueError, match=r"targets `y` \(shape \(3, 5, 5, 2\)\).*\(None, 2, 2, 2\)"
+    ):
+        getattr(m, method)(x, y, **kwargs)
+    for a, b in zip(m.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_sparse_labels_still_fit_a_softmax_output() -> None:
+    from upsample.layers import Dense, Flatten
+
+    m = Sequential([Input((4, 4, 1)), Flatten(), Dense(3, activation="softmax")])
+    m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = m.fit(np.ones((4, 4, 4, 1)), np.array([0, 1, 2, 1]), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

@@ -337,6 +337,9 @@ class Trainer:
         if val is not None:
             self._check_inputs(val[0], validation_batch_size)
         compiled = self._require_compiled("fit")
+        self._check_targets(ys, "y")
+        if val is not None:
+            self._check_targets(val[1], "validation targets")
         count = len(xs[0])
         callback_list = self._callback_list(
             callbacks, verbose, epochs, -(-count // batch_size), add_history=True
@@ -419,6 +422,36 @@ class Trainer:
         shapes = [(None, *np.shape(x)[1:]) for x in xs]
         self.check_input_shape(shapes[0] if len(shapes) == 1 else shapes)  # type: ignore[attr-defined]
 
+    def _check_targets(self, ys: list[Array], what: str) -> None:
+        """Try each loss on one target against an output of the model's shape.
+
+        Targets of the wrong shape then fail before any work, with both shapes in
+        the message, whatever the loss accepts (sparse labels, a missing last axis).
+        """
+        compiled = self._require_compiled("training")
+        if len(ys) != len(compiled.losses):
+            raise ValueError(
+                f"The model has {len(compiled.losses)} output(s) but received {len(ys)} "
+                f"target array(s) in `{what}`."
+            )
+        for loss, target, shape, name in zip(
+            compiled.losses,
+            ys,
+            self.output_shapes,  # type: ignore[attr-defined]
+            compiled.output_names,
+            strict=True,
+        ):
+            if any(d is None for d in shape[1:]) or len(target) == 0:
+                continue
+            probe = np.full((1, *shape[1:]), 0.5, dtype=np.float32)
+            try:
+                loss.value_and_grad(target[:1], probe)
+            except ValueError as error:
+                raise ValueError(
+                    f"The targets `{what}` (shape {np.shape(target)}) do not fit the model's "
+                    f"output {name!r} (shape {shape}): {error}"
+                ) from None
+
     def _validation_arrays(
         self, validation_data: Any
     ) -> tuple[list[Array], list[Array], list[Array] | None]:
@@ -475,6 +508,7 @@ class Trainer:
         _verbosity(verbose)
         xs, ys, sws = self._data_arrays(x, y, sample_weight, "evaluate")
         self._check_inputs(xs, batch_size)
+        self._check_targets(ys, "y")
         callback_list = self._callback_list(callbacks, verbose, 1, -(-len(xs[0]) // batch_size))
         logs = self._run_test(xs, ys, sws, batch_size, callback_list)
         return logs if return_dict else _flatten_logs(logs, self.metrics_names)
@@ -528,6 +562,7 @@ class Trainer:
         xs, ys, sws = self._data_arrays(x, y, sample_weight, "train_on_batch")
         self._check_inputs(xs, len(xs[0]))
         compiled = self._require_compiled("train_on_batch")
+        self._check_targets(ys, "y")
         compiled.reset()
         self._train_step(xs, ys, sws)
         logs = compiled.logs()
@@ -541,6 +576,7 @@ class Trainer:
         xs, ys, sws = self._data_arrays(x, y, sample_weight, "test_on_batch")
         self._check_inputs(xs, len(xs[0]))
         compiled = self._require_compiled("test_on_batch")
+        self._check_targets(ys, "y")
         compiled.reset()
         self._test_step(xs, ys, sws)
         logs = compiled.logs()
