@@ -101,12 +101,13 @@ def test_none_dimensions_stay_none() -> None:
 @pytest.mark.parametrize(
     ("layer", "key", "value"),
     [
-        (ZeroPadding1D(2), "padding", [2, 2]),
-        (ZeroPadding2D((1, 2)), "padding", [[1, 1], [2, 2]]),
-        (ZeroPadding3D(1), "padding", [[1, 1], [1, 1], [1, 1]]),
-        (Cropping1D(3), "cropping", [3, 3]),
-        (Cropping2D(((1, 2), (3, 4))), "cropping", [[1, 2], [3, 4]]),
-        (Cropping3D(0), "cropping", [[0, 0], [0, 0], [0, 0]]),
+        # Tuples, as Keras's get_config returns them (JSON makes them lists in files).
+        (ZeroPadding1D(2), "padding", (2, 2)),
+        (ZeroPadding2D((1, 2)), "padding", ((1, 1), (2, 2))),
+        (ZeroPadding3D(1), "padding", ((1, 1), (1, 1), (1, 1))),
+        (Cropping1D(3), "cropping", (3, 3)),
+        (Cropping2D(((1, 2), (3, 4))), "cropping", ((1, 2), (3, 4))),
+        (Cropping3D(0), "cropping", ((0, 0), (0, 0), (0, 0))),
     ],
 )
 def test_config(layer: object, key: str, value: object) -> None:

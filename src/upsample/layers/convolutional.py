@@ -284,7 +284,7 @@ class ConvTranspose(BaseConv):
         config = super().get_config()
         keys = list(config)
         config["output_padding"] = (
-            None if self.output_padding is None else list(self.output_padding)
+            None if self.output_padding is None else tuple(self.output_padding)
         )
         order = [*keys[: keys.index("padding") + 1], "output_padding"]
         order += [k for k in keys if k not in order]

@@ -110,8 +110,8 @@ class _Edges(Layer):
     def _widths_config(self) -> Any:
         """Keras's config form: a flat pair for rank 1, one pair per axis otherwise."""
         if self.rank == 1:
-            return list(self.widths[0])
-        return [list(pair) for pair in self.widths]
+            return tuple(self.widths[0])
+        return tuple(tuple(pair) for pair in self.widths)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -87,9 +87,9 @@ class Pooling(Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "pool_size": list(self.pool_size),
+            "pool_size": tuple(self.pool_size),
             "padding": self.padding,
-            "strides": list(self.strides),
+            "strides": tuple(self.strides),
             "data_format": self.data_format,
         }
 

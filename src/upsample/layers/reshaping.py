@@ -100,4 +100,4 @@ class Reshape(Layer):
         return Gradients(grad.reshape(cache) if inputs else None, [] if weights else None)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "target_shape": list(self.target_shape)}
+        return {**super().get_config(), "target_shape": tuple(self.target_shape)}

@@ -93,7 +93,7 @@ class UpSampling2D(UpSampling):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "size": list(self.size),
+            "size": tuple(self.size),
             "data_format": self.data_format,
             "interpolation": self.interpolation,
         }
@@ -106,7 +106,7 @@ class UpSampling3D(UpSampling):
     default_size = (2, 2, 2)
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "size": list(self.size), "data_format": self.data_format}
+        config = {**super().get_config(), "size": tuple(self.size), "data_format": self.data_format}
         if self.interpolation != "nearest":
             config["interpolation"] = self.interpolation
         return config
