@@ -22,6 +22,7 @@ every loss reduces by ``sum_over_batch_size`` without a mask.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -35,7 +36,9 @@ MIN_PIECE_BYTES = 16 << 20
 
 
 class PieceResult(NamedTuple):
-    loss: float  # the piece's share of the batch loss
+    """What a training step's forward and backward pass give, for a batch or a piece of it."""
+
+    loss: float  # a piece's: its share of the batch loss
     per_output: list[float]
     predictions: list[Array]
     weight_grads: list[Array]
@@ -63,33 +66,13 @@ def losses_decompose(losses: list[Any]) -> bool:
 
 
 def train_in_pieces(
-    model: Any,
-    pieces: list[slice],
-    x: list[Array],
-    y: list[Array],
-    sample_weight: list[Array] | None,
-) -> tuple[float, list[float], list[Array], list[Array]]:
-    """Forward, loss and backward of every piece; the batch's loss, per-output losses,
-    predictions and weight gradients, as one pass over the whole batch gives them."""
-    batch = len(x[0])
-
-    def run(piece: slice) -> PieceResult:
-        xs = [a[piece] for a in x]
-        ys = [a[piece] for a in y]
-        sws = None if sample_weight is None else [a[piece] for a in sample_weight]
-        share = (piece.stop - piece.start) / batch
-        outputs, cache = model.forward(xs if len(xs) > 1 else xs[0], training=True)
-        predictions = model._predictions(outputs)
-        loss, per_output, grads = model._loss_and_grads(ys, predictions, sws)
-        grads = [g * np.asarray(share, g.dtype) for g in grads]
-        result = model.backward(
-            cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
-        )
-        return PieceResult(
-            loss * share, [v * share for v in per_output], predictions, result.weights or []
-        )
-
-    results = _parallel.map_chunks(run, pieces)
+    step: Callable[[slice, float], PieceResult], pieces: list[slice], batch: int
+) -> PieceResult:
+    """Run ``step(piece, share)`` on every piece of a batch of `batch` samples, one per core,
+    and combine the results into what one pass over the whole batch gives."""
+    results = _parallel.map_chunks(
+        lambda piece: step(piece, (piece.stop - piece.start) / batch), pieces
+    )
     weight_grads = list(results[0].weight_grads)
     for result in results[1:]:
         for i, g in enumerate(result.weight_grads):
@@ -98,4 +81,4 @@ def train_in_pieces(
     predictions = [
         np.concatenate(parts) for parts in zip(*(r.predictions for r in results), strict=True)
     ]
-    return sum(r.loss for r in results), per_output, predictions, weight_grads
+    return PieceResult(sum(r.loss for r in results), per_output, predictions, weight_grads)

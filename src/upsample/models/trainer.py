@@ -230,23 +230,48 @@ class Trainer:
             grads.append(grad * weight if weight != 1.0 else grad)
         return total, per_output, grads
 
+    def _gradients(
+        self,
+        x: list[Array],
+        y: list[Array],
+        sample_weight: list[Array] | None,
+        share: float = 1.0,
+    ) -> pieces.PieceResult:
+        """Forward, loss and backward on a batch, or on a piece weighing `share` of one.
+
+        A piece's loss and gradients are scaled by its share, so that the pieces'
+        results add up to the batch's (see `pieces`).
+        """
+        outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)  # type: ignore[attr-defined]
+        predictions = self._predictions(outputs)
+        loss, per_output, grads = self._loss_and_grads(y, predictions, sample_weight)
+        if share != 1.0:
+            grads = [g * np.asarray(share, g.dtype) for g in grads]
+            loss, per_output = loss * share, [v * share for v in per_output]
+        result = self.backward(  # type: ignore[attr-defined]
+            cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
+        )
+        return pieces.PieceResult(loss, per_output, predictions, result.weights or [])
+
     def _train_step(
         self, x: list[Array], y: list[Array], sample_weight: list[Array] | None
     ) -> None:
         compiled = self._require_compiled("fit")
         slices = pieces.piece_slices(len(x[0]), compiled.bytes_per_sample, _parallel.num_workers())
-        if slices is not None:
-            loss, per_output, predictions, weight_grads = pieces.train_in_pieces(
-                self, slices, x, y, sample_weight
-            )
+        if slices is None:
+            step = self._gradients(x, y, sample_weight)
         else:
-            outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)  # type: ignore[attr-defined]
-            predictions = self._predictions(outputs)
-            loss, per_output, grads = self._loss_and_grads(y, predictions, sample_weight)
-            result = self.backward(  # type: ignore[attr-defined]
-                cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
+            step = pieces.train_in_pieces(
+                lambda piece, share: self._gradients(
+                    data_utils.take(x, piece),  # type: ignore[arg-type]
+                    data_utils.take(y, piece),  # type: ignore[arg-type]
+                    data_utils.take(sample_weight, piece),
+                    share,
+                ),
+                slices,
+                len(x[0]),
             )
-            weight_grads = result.weights or []
+        loss, per_output, predictions, weight_grads = step
         regularization, regularization_grads = self.regularization()  # type: ignore[attr-defined]
         variables = self.trainable_weights  # type: ignore[attr-defined]
         for i, variable in enumerate(variables):
