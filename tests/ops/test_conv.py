@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -261,24 +263,75 @@ def _all_maps(x: np.ndarray, kernel: np.ndarray) -> list[np.ndarray]:
     ]
 
 
+@contextlib.contextmanager
+def _chunks_of(nbytes: int) -> Iterator[None]:
+    """Plan kernels with chunks of `nbytes` of patches (instead of about 1 MiB)."""
+    plans = (conv_ops._wide_plan, conv_ops._row_plan, conv_ops._narrow_plan)
+    default = conv_ops._CHUNK_BYTES
+    try:
+        conv_ops._CHUNK_BYTES = nbytes
+        for plan in plans:
+            plan.cache_clear()
+        yield
+    finally:
+        conv_ops._CHUNK_BYTES = default
+        for plan in plans:
+            plan.cache_clear()
+
+
 def test_splitting_into_blocks_does_not_change_the_numbers(rng: np.random.Generator) -> None:
     """Chunking (and the threads that run the chunks) must not change any result."""
     x = rng.standard_normal((3, 70, 33, 5)).astype(np.float32)
     kernel = rng.standard_normal((3, 3, 5, 5)).astype(np.float32)
     whole = _all_maps(x, kernel)
-    default = conv_ops._CHUNK_BYTES
-    try:
-        conv_ops._CHUNK_BYTES = 1 << 12
-        conv_ops._wide_plan.cache_clear()
-        conv_ops._narrow_plan.cache_clear()
+    with _chunks_of(1 << 12):
         chunked = _all_maps(x, kernel)
-    finally:
-        conv_ops._CHUNK_BYTES = default
-        conv_ops._wide_plan.cache_clear()
-        conv_ops._narrow_plan.cache_clear()
     for a, b in zip(chunked, whole, strict=True):
         # Sums are regrouped, so agreement is to float32 rounding of the largest terms.
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-5 * np.abs(b).max())
+
+
+def _shifted_sums(
+    x: np.ndarray, kernel: np.ndarray, grad: np.ndarray, dilation: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A 'same' 2-D convolution and its kernel gradient, one shifted slice per tap (float64)."""
+    (kh, kw), (dh, dw) = kernel.shape[:2], dilation
+    top, left = (kh - 1) * dh // 2, (kw - 1) * dw // 2
+    padded = np.pad(
+        x.astype(np.float64),
+        [(0, 0), (top, (kh - 1) * dh - top), (left, (kw - 1) * dw - left), (0, 0)],
+    )
+    height, width = x.shape[1:3]
+    y = np.zeros((*x.shape[:3], kernel.shape[-1]))
+    dkernel = np.zeros(kernel.shape)
+    for i, j in itertools.product(range(kh), range(kw)):
+        window = padded[:, i * dh : i * dh + height, j * dw : j * dw + width]
+        y += window @ kernel[i, j]
+        dkernel[i, j] = np.einsum("nhwc,nhwf->cf", window, grad)
+    return y, dkernel
+
+
+@pytest.mark.parametrize("chunk_bytes", [1 << 20, 1 << 12])
+@pytest.mark.parametrize("dilation", [(1, 1), (2, 1)])
+def test_stride_one_kernels_reuse_patches_across_the_first_axis_taps(
+    rng: np.random.Generator, chunk_bytes: int, dilation: tuple[int, int]
+) -> None:
+    """Stride 1 along rows: patches of the column taps are shared by every row tap.
+
+    Whole items per chunk and a few rows per chunk (with the halo of rows the
+    row taps read, zero-padded at the borders) give the plain sums.
+    """
+    x = rng.standard_normal((3, 40, 21, 6)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 6, 4)).astype(np.float32)
+    grad = rng.standard_normal((3, 40, 21, 4)).astype(np.float32)
+    y_expected, dkernel_expected = _shifted_sums(x, kernel, grad, dilation)
+    with _chunks_of(chunk_bytes):
+        y = conv(x, kernel, padding="same", dilation_rate=dilation)
+        dkernel = conv_vjp(grad, x, kernel, padding="same", dilation_rate=dilation).kernel
+    np.testing.assert_allclose(y, y_expected, rtol=0, atol=1e-5 * np.abs(y_expected).max())
+    np.testing.assert_allclose(
+        dkernel, dkernel_expected, rtol=0, atol=1e-5 * np.abs(dkernel_expected).max()
+    )
 
 
 def test_gradients_accept_views_that_are_not_contiguous(rng: np.random.Generator) -> None:

@@ -23,6 +23,9 @@ same as a convolutional layer?"): output element ``p`` with ``(p + pad) % s ==
 r`` only receives taps ``t`` with ``(t * d) % s == r``, so each phase is a small
 stride-1 correlation of the input.  Every map is an im2col matmul per chunk of
 rows, chunks run in parallel (`_parallel`), and temporaries stay chunk-sized.
+With stride 1 along the first spatial axis, the convolution and its kernel
+gradient gather the patches of the other axes' taps only, once, and every tap of
+the first axis reads them a few rows further on (`_split_rows`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample.ops import _parallel
-from upsample.ops._im2col import Block, Gather, blocks, gather
+from upsample.ops._im2col import Block, Gather, blocks, gather, scratch
 from upsample.ops.layout import from_channels_last, to_channels_last
 from upsample.ops.linear import add_bias, bias_grad
 from upsample.ops.shapes import (
@@ -361,6 +364,51 @@ def _wide_plan(wide_shape: tuple[int, ...], geo: ConvGeometry) -> tuple[tuple[Bl
     return tuple(steps)
 
 
+def _split_rows(geo: ConvGeometry, channels_in: int) -> bool:
+    """Whether to leave the taps of the first spatial axis out of the im2col.
+
+    With stride 1 along that axis, the patches of the other axes' taps, gathered
+    once for the block's rows plus a halo, serve every tap of the first axis: tap
+    ``t`` reads them shifted by ``t * dilation`` rows.  That copies ``k`` times
+    fewer patches (the largest data movement of a 3x3 convolution); one-channel
+    sources keep their tap-major gather, which is cheaper still.
+    """
+    return geo.ndim >= 2 and geo.strides[0] == 1 and geo.kernel_size[0] > 1 and channels_in > 1
+
+
+class _RowStep(NamedTuple):
+    block: Block
+    patches: Gather  # taps of the other axes, rows ``[r0, r1 + (k - 1) * dilation)``
+    shifts: tuple[int, ...]  # per tap of the first axis: its first patches row, per item
+    rows: int  # patches rows per item that one tap reads (the block's output rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _row_plan(wide_shape: tuple[int, ...], geo: ConvGeometry) -> tuple[_RowStep, ...]:
+    """`_wide_plan` for `_split_rows` geometries: patches of the non-first taps only."""
+    offsets = [
+        (0, *(t * d for t, d in zip(tap, geo.dilation[1:]))) for tap in _taps(geo.kernel_size[1:])
+    ]
+    per_row = math.prod(geo.narrow[1:])
+    halo = (geo.kernel_size[0] - 1) * geo.dilation[0]
+    row_bytes = per_row * len(offsets) * wide_shape[-1] * 4
+    steps = []
+    for block in blocks(wide_shape[0], geo.narrow[0], row_bytes, _CHUNK_BYTES):
+        rows = block.r1 - block.r0
+        extent = (rows + halo, *geo.narrow[1:])
+        starts = (block.r0 - geo.pad_before[0], *(-p for p in geo.pad_before[1:]))
+        patches = gather(wide_shape, block, starts, offsets, geo.strides, extent)
+        shifts = tuple(t * geo.dilation[0] * per_row for t in range(geo.kernel_size[0]))
+        steps.append(_RowStep(block, patches, shifts, rows * per_row))
+    return tuple(steps)
+
+
+def _per_item(step: _RowStep, source: Array) -> Array:
+    """The step's patches of `source` as ``(items, rows + halo rows, columns)``."""
+    patches = step.patches.patches(source)
+    return patches.reshape(step.block.size, -1, patches.shape[-1])
+
+
 def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
     """Wide -> narrow: ``y[n, o] = sum_t x[n, o*s + t*d - pad_before] @ w[t]``.
 
@@ -368,13 +416,31 @@ def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
     """
     channels_out = w.shape[-1]
     y = np.empty((x.shape[0], *geo.narrow, channels_out), x.dtype)
+    parallel = _worth_threads(x, y, geo)
+    # Split rows trade k - 1 additions of the output for (k - 1) / k of the patches
+    # copies: a gain when the output has fewer channels than the input.
+    if _split_rows(geo, x.shape[-1]) and channels_out < x.shape[-1]:
+        per_tap = np.ascontiguousarray(w.reshape(geo.kernel_size[0], -1, channels_out))
+
+        def run_rows(step: _RowStep) -> None:
+            patches = _per_item(step, x)
+            out = y[step.block.index].reshape(step.block.size, step.rows, channels_out)
+            partial = scratch(("partial",), out.shape, x.dtype)
+            for tap, shift in enumerate(step.shifts):
+                taken = patches[:, shift : shift + step.rows]
+                np.matmul(taken, per_tap[tap], out=partial if tap else out)
+                if tap:
+                    out += partial
+
+        _parallel.map_chunks(run_rows, _row_plan(x.shape, geo), parallel=parallel)
+        return y
     matrix = np.ascontiguousarray(w.reshape(-1, channels_out))
 
     def run(step: tuple[Block, Gather]) -> None:
         block, patches = step
         np.matmul(patches.patches(x), matrix, out=y[block.index].reshape(-1, channels_out))
 
-    _parallel.map_chunks(run, _wide_plan(x.shape, geo), parallel=_worth_threads(x, y, geo))
+    _parallel.map_chunks(run, _wide_plan(x.shape, geo), parallel=parallel)
     return y
 
 
@@ -384,14 +450,27 @@ def _correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
     x: ``(N, *geo.wide, A)``; g: ``(N, *geo.narrow, B)``; returns ``(*k, A, B)``.
     """
     channels_out = g.shape[-1]
+    parallel = _worth_threads(x, g, geo)
+    if _split_rows(geo, x.shape[-1]):
 
-    def run(step: tuple[Block, Gather]) -> Array:
-        block, patches = step
-        return patches.patches(x).T @ g[block.index].reshape(-1, channels_out)
+        def run_rows(step: _RowStep) -> Array:
+            patches = _per_item(step, x)
+            grad = g[step.block.index].reshape(step.block.size, step.rows, channels_out)
+            return np.stack(
+                [
+                    np.matmul(patches[:, s : s + step.rows].transpose(0, 2, 1), grad).sum(0)
+                    for s in step.shifts
+                ]
+            )
 
-    partials = _parallel.map_chunks(
-        run, _wide_plan(x.shape, geo), parallel=_worth_threads(x, g, geo)
-    )
+        partials = _parallel.map_chunks(run_rows, _row_plan(x.shape, geo), parallel=parallel)
+    else:
+
+        def run(step: tuple[Block, Gather]) -> Array:
+            block, patches = step
+            return patches.patches(x).T @ g[block.index].reshape(-1, channels_out)
+
+        partials = _parallel.map_chunks(run, _wide_plan(x.shape, geo), parallel=parallel)
     total = partials[0]
     for partial in partials[1:]:
         total += partial
