@@ -376,42 +376,6 @@ def test_chunks_and_threads_do_not_change_the_numbers(rng: np.random.Generator) 
         _parallel.set_num_workers(_parallel.cpu_count())
 
 
-def test_large_outputs_reuse_the_memory_of_dead_outputs_only(
-    monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator
-) -> None:
-    """A pooled buffer is reused once no view of the output that held it is alive."""
-    monkeypatch.setattr(resample_ops, "_POOL_MIN_BYTES", 1024)
-    monkeypatch.setattr(resample_ops, "_idle", [])
-    x = rng.standard_normal((2, 8, 8, 4)).astype(np.float32)  # output: 8 KiB
-    first = upsample(x, size=2, interpolation="bilinear")
-    assert type(first) is np.ndarray and first.flags.c_contiguous and first.flags.writeable
-    address, expected = first.ctypes.data, first.copy()
-    view = first[1, ::3]
-    del first
-    second = upsample(x, size=2, interpolation="bilinear")
-    assert second.ctypes.data != address  # `view` still holds the first buffer
-    np.testing.assert_array_equal(view, expected[1, ::3])
-    del view
-    third = upsample(x, size=2, interpolation="bilinear")
-    assert third.ctypes.data == address
-    np.testing.assert_array_equal(third, expected)
-    np.testing.assert_array_equal(second, expected)
-
-
-def test_idle_pooled_memory_is_capped(
-    monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator
-) -> None:
-    monkeypatch.setattr(resample_ops, "_POOL_MIN_BYTES", 1024)
-    monkeypatch.setattr(resample_ops, "_POOL_IDLE_BYTES", 40_000)
-    monkeypatch.setattr(resample_ops, "_idle", [])
-    x = rng.standard_normal((2, 8, 8, 4)).astype(np.float32)
-    outputs = [upsample(x, size=2) for _ in range(8)]  # 8 KiB each, all alive
-    size = outputs[0].nbytes
-    assert resample_ops._idle == []
-    del outputs
-    assert len(resample_ops._idle) == 40_000 // size
-
-
 # --------------------------------------------------------------------------- errors
 
 

@@ -25,7 +25,8 @@ stride-1 correlation of the input.  Every map is an im2col matmul per chunk of
 rows, chunks run in parallel (`_parallel`), and temporaries stay chunk-sized.
 With stride 1 along the first spatial axis, the convolution and its kernel
 gradient gather the patches of the other axes' taps only, once, and every tap of
-the first axis reads them a few rows further on (`_split_rows`).
+the first axis reads them a few rows further on (`_split_rows`).  Large outputs
+reuse the memory of dead ones (`_memory.new_array`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from numpy.typing import NDArray
 
 from upsample.ops import _parallel
 from upsample.ops._im2col import Block, Gather, blocks, gather, scratch
+from upsample.ops._memory import new_array
 from upsample.ops.layout import from_channels_last, to_channels_last
 from upsample.ops.linear import add_bias, bias_grad
 from upsample.ops.shapes import (
@@ -415,7 +417,7 @@ def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
     x: ``(N, *geo.wide, A)``; w: ``(*k, A, B)``; returns ``(N, *geo.narrow, B)``.
     """
     channels_out = w.shape[-1]
-    y = np.empty((x.shape[0], *geo.narrow, channels_out), x.dtype)
+    y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype)
     parallel = _worth_threads(x, y, geo)
     # Split rows trade k - 1 additions of the output for (k - 1) / k of the patches
     # copies: a gain when the output has fewer channels than the input.
@@ -604,7 +606,7 @@ def _correlate_adjoint(y: Array, w: Array, geo: ConvGeometry) -> Array:
     """
     channels_out, channels_in = w.shape[-2], w.shape[-1]
     stride = geo.strides[-1]
-    x = np.empty((y.shape[0], *geo.wide, channels_out), y.dtype)
+    x = new_array((y.shape[0], *geo.wide, channels_out), y.dtype)
     # Tap t carries a narrow vector through w[t].T; index -1 selects a zero block.
     per_tap = np.swapaxes(w.reshape(-1, channels_out, channels_in), 1, 2)
     per_tap = np.concatenate([per_tap, np.zeros_like(per_tap[:1])])

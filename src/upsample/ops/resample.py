@@ -33,17 +33,15 @@ interleave in blocks of a few elements (one pixel), NumPy's strided arithmetic
 is slow, so sums are formed in contiguous scratch and moved by one strided copy.
 Sources scaled by a weight shared across phases are computed once (`prescale`).
 Plans depend only on shapes and are cached, and large outputs reuse the memory
-of dead ones (`_new_array`) instead of page-faulting fresh memory.
+of dead ones (`_memory.new_array`) instead of page-faulting fresh memory.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import math
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +49,7 @@ from numpy.typing import NDArray
 
 from upsample.ops import _parallel
 from upsample.ops._im2col import blocks, scratch
+from upsample.ops._memory import new_array
 from upsample.ops._resample_weights import (
     KERNELS,
     NEAREST,
@@ -457,7 +456,7 @@ def _apply(
         return np.zeros(target_shape, source.dtype)
     if all(f == 1 for f in factors):
         return source.copy()
-    out = _new_array(target_shape, source.dtype)
+    out = new_array(target_shape, source.dtype)
     chunks = _plan(transpose, method, source.shape, factors, source.dtype)
     if len(chunks) == 1 or out.nbytes + source.nbytes < _parallel.PARALLEL_BYTES:
         for chunk in chunks:
@@ -588,73 +587,3 @@ def _evaluate(destination: Array, terms: _Sum, sources: list[Array], products: l
                 np.multiply(partial, weight, out=partial)
         if k:
             np.add(destination, partial, out=destination)
-
-
-# --------------------------------------------------------------------------- output memory
-
-# Outputs of at least this many bytes reuse the memory of dead outputs (`_new_array`).
-# Smaller ones are left to malloc: glibc serves blocks below 32 MiB from memory it
-# keeps mapped once a block that size has been freed, and measurably as fast.
-_POOL_MIN_BYTES = 1 << 25
-# At most this much released memory is kept for reuse; the oldest goes first.
-_POOL_IDLE_BYTES = 1 << 28
-
-_idle: list[NDArray[np.uint8]] = []  # released buffers, oldest first
-_idle_lock = threading.RLock()  # reentrant: a release may run inside `_reuse` (GC)
-
-
-def _reuse(nbytes: int) -> NDArray[np.uint8] | None:
-    with _idle_lock:
-        for k in range(len(_idle) - 1, -1, -1):
-            if _idle[k].nbytes == nbytes:
-                return _idle.pop(k)
-    return None
-
-
-def _release(buffer: NDArray[np.uint8]) -> None:
-    with _idle_lock:
-        _idle.append(buffer)
-        total = sum(b.nbytes for b in _idle)
-        while total > _POOL_IDLE_BYTES:
-            total -= _idle.pop(0).nbytes
-
-
-class _Lease:
-    """Lends a pooled buffer to an array; gives it back when no array can reach it.
-
-    NumPy keeps the object an array is made from (through ``__array_interface__``)
-    as that array's base, and every view keeps its base alive, so ``__del__`` runs
-    only after the last view of the output is gone.
-    """
-
-    __slots__ = ("__array_interface__", "_buffer")
-
-    def __init__(self, buffer: NDArray[np.uint8], shape: tuple[int, ...], dtype: np.dtype) -> None:
-        self._buffer = buffer
-        self.__array_interface__ = {
-            "data": (buffer.ctypes.data, False),
-            "shape": shape,
-            "typestr": dtype.str,
-            "version": 3,
-        }
-
-    def __del__(self, release: Callable[[NDArray[np.uint8]], None] = _release) -> None:
-        with contextlib.suppress(Exception):  # the pool may be gone at interpreter exit
-            release(self._buffer)
-
-
-def _new_array(shape: tuple[int, ...], dtype: np.dtype) -> Array:
-    """An uninitialised C-contiguous array, like `np.empty`.
-
-    Writing to freshly mapped memory costs the kernel a page fault per page, about
-    as much as the writes themselves; large outputs therefore reuse the buffers of
-    outputs that died (as TensorFlow's and XLA's allocators do), which in training
-    loops and benchmarks are the previous call's.
-    """
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes < _POOL_MIN_BYTES:
-        return np.empty(shape, dtype)
-    buffer = _reuse(nbytes)
-    if buffer is None:
-        buffer = np.empty(nbytes, np.uint8)
-    return np.asarray(_Lease(buffer, shape, dtype))
