@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from upsample.ops._memory import new_array
 from upsample.ops.conv import _as_float
 
 Array = NDArray[np.floating]
@@ -255,7 +256,8 @@ def _select(values: Array, keep: NDArray[np.bool_], *, out: Array | None = None)
     gradients.
     """
     bits = np.dtype(f"u{values.itemsize}")
-    mask = keep.astype(bits)
+    mask = new_array(keep.shape, bits)  # large masks reuse dead buffers: no page faults
+    np.copyto(mask, keep)
     np.negative(mask, out=mask)  # 1 -> all ones (unsigned wrap-around)
     result = mask.view(values.dtype) if out is None else out
     np.bitwise_and(mask, values.view(bits), out=result.view(bits))
