@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support.reference import KerasReference
+from support.reference import KerasReference, required_reference
 
 HERE = Path(__file__).parent
 
@@ -24,9 +24,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def keras_reference() -> Iterator[KerasReference]:
-    try:
-        reference = KerasReference()
-    except Exception as error:
-        pytest.fail(f"The Keras reference is required for parity tests: {error}")
-    yield reference
-    reference.close()
+    yield from required_reference()

@@ -21,7 +21,7 @@ import pytest
 
 from seeds import listing
 from support.keras_side_models import run_listing
-from support.reference import KerasReference
+from support.reference import KerasReference, required_reference
 from upsample.utils import clear_session
 
 MODULE = "support.keras_side_models"
@@ -51,12 +51,7 @@ def fresh_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def keras_reference() -> Iterator[KerasReference]:
-    try:
-        reference = KerasReference()
-    except Exception as error:
-        pytest.fail(f"The Keras reference is required for parity tests: {error}")
-    yield reference
-    reference.close()
+    yield from required_reference()
 
 
 def ours(name: str, scale: dict[str, Any] | None = None, keep: tuple[str, ...] = ()) -> Any:

@@ -19,11 +19,13 @@ import functools
 import importlib
 import multiprocessing
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
+import pytest
 
 _TIMEOUT_SECONDS = 300
 
@@ -158,3 +160,13 @@ class KerasReference:
         if reply[0] == "error":
             raise KerasRejected(reply[1], reply[2])
         return Result(reply[1], reply[2])
+
+
+def required_reference() -> Iterator[KerasReference]:
+    """A `KerasReference` for a fixture to yield; its absence fails the test, never skips it."""
+    try:
+        reference = KerasReference()
+    except Exception as error:
+        pytest.fail(f"The Keras reference is required for parity tests: {error}")
+    yield reference
+    reference.close()
