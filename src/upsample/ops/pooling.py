@@ -36,7 +36,7 @@ its first cell, which may be padding (its gradient is then dropped, as in JAX).
 Speed: with channels last and few channels, a tap's view has rows of only
 ``C`` contiguous values, and NumPy's per-row overhead dominates any operation on
 it.  So each tap is read (and each gradient written) once, by a copy that moves
-whole pixels (`_copy`); everything else runs on contiguous chunk-sized
+whole pixels (`_pixels.copy_pixels`); everything else runs on contiguous chunk-sized
 buffers.  Chunks of batch items run in parallel (`_parallel`), and plans
 (slices, chunks, counts) are cached per shape, so that small calls stay cheap.
 """
@@ -54,6 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample.ops import _parallel
+from upsample.ops._pixels import copy_pixels
 from upsample.ops.activations import _select
 from upsample.ops.conv import _as_float
 from upsample.ops.shapes import (
@@ -442,7 +443,7 @@ class _Targets:
         if self.plan.overlapping:
             np.add(view, values, out=view)
         else:
-            _copy(view, values)
+            copy_pixels(view, values)
 
     def finish(self) -> None:
         if self.target is not self.dx:
@@ -468,10 +469,10 @@ def _scatter_targets(plan: _Plan, dx: Array) -> _Targets:
 
 def _reduce(views: list[Array], ufunc: np.ufunc, *, out: Array) -> Array:
     """``out = ufunc.reduce(views)``, tap by tap; out: a contiguous output chunk."""
-    _copy(out, views[0])
+    copy_pixels(out, views[0])
     candidate = np.empty_like(out)
     for view in views[1:]:
-        ufunc(out, _copy(candidate, view), out=out)
+        ufunc(out, copy_pixels(candidate, view), out=out)
     return out
 
 
@@ -482,26 +483,6 @@ def _run_chunks(run: Callable[[slice], None], chunks: tuple[slice, ...], nbytes:
             run(chunk)
     else:
         _parallel.map_chunks(run, chunks)
-
-
-def _copy(dst: Array, src: Array) -> Array:
-    """``dst[...] = src`` for arrays ``(..., C)`` with contiguous channels; returns `dst`.
-
-    A tap's view steps over whole pixels, and NumPy runs its inner loop over the
-    last axis only: with a few channels, that loop is a few elements long and
-    its per-call overhead dominates.  Copied as one opaque element per pixel
-    (its channels' bytes), the loop runs along rows of pixels instead, about
-    twice as fast; every other operation then runs on contiguous chunks.
-    """
-    pixel = _pixel_dtype(dst.shape[-1] * dst.itemsize)
-    np.copyto(dst.view(pixel), src.view(pixel))
-    return dst
-
-
-@functools.lru_cache(maxsize=64)
-def _pixel_dtype(size: int) -> np.dtype:
-    """An opaque dtype of `size` bytes (an unsigned int if one fits: NumPy copies those fastest)."""
-    return np.dtype(f"u{size}") if size in (1, 2, 4, 8) else np.dtype(f"V{size}")
 
 
 def _selected_taps(views: list[Array]) -> NDArray[np.unsignedinteger]:
@@ -516,12 +497,12 @@ def _selected_taps(views: list[Array]) -> NDArray[np.unsignedinteger]:
     index = np.min_scalar_type(len(views) - 1)
     selected = np.zeros(shape, index)
     best = np.empty(shape, dtype)
-    _copy(best, views[0])
+    copy_pixels(best, views[0])
     candidate = np.empty(shape, dtype)
     raised = np.empty(shape, np.bool_)
     raised_at = np.empty(shape, index)
     for tap, view in enumerate(views[1:], start=1):
-        _copy(candidate, view)
+        copy_pixels(candidate, view)
         np.less(best, candidate, out=raised)
         np.maximum(best, candidate, out=best)
         # Taps only increase, so the last tap that raised the maximum is the largest one.
