@@ -9,12 +9,21 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from support.conv_routes import ROUTES, route
 from support.gradcheck import assert_adjoint, assert_vjp_matches_numerical
+from upsample.ops import _flat_shift
 from upsample.ops import conv as conv_ops
 from upsample.ops.conv import conv, conv_transpose, conv_transpose_vjp, conv_vjp
-from upsample.ops.shapes import conv_geometry, conv_transpose_geometry
+from upsample.ops.shapes import ConvGeometry, conv_geometry, conv_transpose_geometry
 
 SEED_IMAGE = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32).reshape(1, 2, 2, 1)
+
+
+@pytest.fixture(params=ROUTES)
+def conv_route(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test that asks runs once on each route of the small stride-1 problems."""
+    with route(request.param):
+        yield request.param
 
 
 # --------------------------------------------------------------------------- the seeds' examples
@@ -97,7 +106,7 @@ def random_geometries(rng: np.random.Generator, count: int) -> list[dict[str, ob
 
 @pytest.mark.parametrize("case", random_geometries(np.random.default_rng(7), 60))
 def test_transposed_convolution_is_the_adjoint_of_convolution(
-    case: dict[str, object], rng: np.random.Generator
+    case: dict[str, object], rng: np.random.Generator, conv_route: str
 ) -> None:
     """<conv(x), y> == <x, conv_transpose(y)> over any geometry, including Keras's crops."""
     geo = conv_transpose_geometry(
@@ -192,7 +201,7 @@ def _arrange(shape: tuple[int, ...], channels: int, data_format: str) -> tuple[i
 
 @pytest.mark.parametrize("case", CASES)
 def test_conv_vjp_matches_finite_differences(
-    case: dict[str, object], rng: np.random.Generator
+    case: dict[str, object], rng: np.random.Generator, conv_route: str
 ) -> None:
     kwargs = {k: v for k, v in case.items() if k != "kernel"}
     x = rng.standard_normal(_arrange(_spatial(case, 5), 2, case["data_format"]))  # type: ignore[arg-type]
@@ -213,7 +222,7 @@ def test_conv_vjp_matches_finite_differences(
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("output_padding", [None, 0])
 def test_conv_transpose_vjp_matches_finite_differences(
-    case: dict[str, object], output_padding: int | None, rng: np.random.Generator
+    case: dict[str, object], output_padding: int | None, rng: np.random.Generator, conv_route: str
 ) -> None:
     kwargs = {k: v for k, v in case.items() if k != "kernel"}
     x = rng.standard_normal(_arrange(_spatial(case, 3), 3, case["data_format"]))  # type: ignore[arg-type]
@@ -314,12 +323,13 @@ def _shifted_sums(
 @pytest.mark.parametrize("chunk_bytes", [1 << 20, 1 << 12])
 @pytest.mark.parametrize("dilation", [(1, 1), (2, 1)])
 def test_stride_one_kernels_reuse_patches_across_the_first_axis_taps(
-    rng: np.random.Generator, chunk_bytes: int, dilation: tuple[int, int]
+    rng: np.random.Generator, chunk_bytes: int, dilation: tuple[int, int], conv_route: str
 ) -> None:
     """Stride 1 along rows: patches of the column taps are shared by every row tap.
 
     Whole items per chunk and a few rows per chunk (with the halo of rows the
-    row taps read, zero-padded at the borders) give the plain sums.
+    row taps read, zero-padded at the borders) give the plain sums; so does the
+    flat-shift route (one matmul per tap on shifted rows of the padded batch).
     """
     x = rng.standard_normal((3, 40, 21, 6)).astype(np.float32)
     kernel = rng.standard_normal((3, 3, 6, 4)).astype(np.float32)
@@ -350,3 +360,68 @@ def test_gradients_accept_views_that_are_not_contiguous(rng: np.random.Generator
     ):
         np.testing.assert_array_equal(got.inputs, expected.inputs)
         np.testing.assert_array_equal(got.kernel, expected.kernel)
+
+
+def _stride_one_sums(
+    x: np.ndarray, kernel: np.ndarray, g: np.ndarray, geo: ConvGeometry
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stride-1 convolution, its input and kernel gradients: one shifted window per tap."""
+    pads = [(0, 0), *zip(geo.pad_before, geo.pad_after), (0, 0)]
+    padded = np.pad(x.astype(np.float64), pads)
+    y = np.zeros((x.shape[0], *geo.narrow, kernel.shape[-1]))
+    dpadded = np.zeros_like(padded)
+    dkernel = np.zeros(kernel.shape)
+    for tap in itertools.product(*(range(k) for k in geo.kernel_size)):
+        window = (
+            slice(None),
+            *(slice(t * d, t * d + n) for t, d, n in zip(tap, geo.dilation, geo.narrow)),
+        )
+        y += padded[window] @ kernel[tap]
+        dpadded[window] += g @ kernel[tap].T
+        dkernel[tap] = np.tensordot(padded[window], g, axes=(range(geo.ndim + 1),) * 2)
+    interior = (slice(None), *(slice(p, p + n) for p, n in zip(geo.pad_before, geo.wide)))
+    return y, dpadded[interior], dkernel
+
+
+def _flat_shift_problems(rng: np.random.Generator, count: int) -> list[dict[str, object]]:
+    cases = []
+    while len(cases) < count:
+        ndim = int(rng.integers(1, 4))
+        case = dict(
+            kernel=tuple(int(k) for k in rng.integers(1, 4, ndim)),
+            dilation=tuple(int(d) for d in rng.integers(1, 3, ndim)),
+            padding=str(rng.choice(["valid", "same"])),
+            spatial=tuple(int(n) for n in rng.integers(3, 8 if ndim < 3 else 5, ndim)),
+            channels=(int(rng.integers(2, 6)), int(rng.integers(1, 6))),
+        )
+        reach = [(k - 1) * d + 1 for k, d in zip(case["kernel"], case["dilation"])]  # type: ignore[call-overload]
+        if case["padding"] == "same" or all(r <= n for r, n in zip(reach, case["spatial"])):  # type: ignore[call-overload]
+            cases.append(case)
+    return cases
+
+
+@pytest.mark.parametrize("case", _flat_shift_problems(np.random.default_rng(21), 30), ids=str)
+def test_flat_shift_route_gives_the_shifted_sums(
+    case: dict[str, object], rng: np.random.Generator
+) -> None:
+    """Every map of a small stride-1 problem on the flat-shift route against the naive sums."""
+    geo = conv_geometry(
+        case["spatial"],  # type: ignore[arg-type]
+        kernel_size=case["kernel"],  # type: ignore[arg-type]
+        strides=(1,) * len(case["kernel"]),  # type: ignore[arg-type]
+        padding=case["padding"],  # type: ignore[arg-type]
+        dilation=case["dilation"],  # type: ignore[arg-type]
+    )
+    a, b = case["channels"]  # type: ignore[misc]
+    assert _flat_shift.applies(geo, 2, max(a, b), 4)
+    x = rng.standard_normal((2, *geo.wide, a)).astype(np.float32)
+    kernel = rng.standard_normal((*geo.kernel_size, a, b)).astype(np.float32)
+    g = rng.standard_normal((2, *geo.narrow, b)).astype(np.float32)
+    expected, expected_dx, expected_dk = _stride_one_sums(x, kernel, g, geo)
+    for ours, want in [
+        (_flat_shift.correlate(x, kernel, geo), expected),
+        (_flat_shift.correlate_adjoint(g, kernel, geo), expected_dx),
+        (_flat_shift.correlate_kernel_grad(x, g, geo), expected_dk),
+    ]:
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours, want, rtol=0, atol=1e-5 * max(np.abs(want).max(), 1))

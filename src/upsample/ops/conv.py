@@ -40,7 +40,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
+from upsample.ops import _flat_shift, _parallel
 from upsample.ops._im2col import Block, Gather, blocks, gather, scratch
 from upsample.ops._memory import new_array
 from upsample.ops.layout import from_channels_last, to_channels_last
@@ -417,6 +417,9 @@ def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
     x: ``(N, *geo.wide, A)``; w: ``(*k, A, B)``; returns ``(N, *geo.narrow, B)``.
     """
     channels_out = w.shape[-1]
+    channels = max(x.shape[-1], channels_out)
+    if x.shape[-1] > 1 and _flat_shift.applies(geo, x.shape[0], channels, x.itemsize):
+        return _flat_shift.correlate(x, w, geo)
     y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype)
     parallel = _worth_threads(x, y, geo)
     # Split rows trade k - 1 additions of the output for (k - 1) / k of the patches
@@ -452,6 +455,9 @@ def _correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
     x: ``(N, *geo.wide, A)``; g: ``(N, *geo.narrow, B)``; returns ``(*k, A, B)``.
     """
     channels_out = g.shape[-1]
+    channels = max(x.shape[-1], channels_out)
+    if _flat_shift.applies(geo, x.shape[0], channels, x.itemsize):
+        return _flat_shift.correlate_kernel_grad(x, g, geo)
     parallel = _worth_threads(x, g, geo)
     if _split_rows(geo, x.shape[-1]):
 
@@ -605,6 +611,9 @@ def _correlate_adjoint(y: Array, w: Array, geo: ConvGeometry) -> Array:
     matmul, so that output rows are written whole.
     """
     channels_out, channels_in = w.shape[-2], w.shape[-1]
+    channels = max(channels_out, channels_in)
+    if channels_in > 1 and _flat_shift.applies(geo, y.shape[0], channels, y.itemsize):
+        return _flat_shift.correlate_adjoint(y, w, geo)
     stride = geo.strides[-1]
     x = new_array((y.shape[0], *geo.wide, channels_out), y.dtype)
     # Tap t carries a narrow vector through w[t].T; index -1 selects a zero block.
