@@ -71,27 +71,28 @@ def test_keeps_the_dtype(dtype: type, rng: np.random.Generator) -> None:
     )
 
 
+@pytest.mark.parametrize("size", [(2, 2), (2, 1), (1, 2), (2, 2, 2)])
 def test_chunks_and_threads_do_not_change_the_numbers(
-    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+    size: tuple[int, ...], rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Chunks of batch items, on worker threads, compute each element exactly as one chunk does."""
-    x = rng.standard_normal((7, 9, 6, 3)).astype(np.float32)
-    g = rng.standard_normal((7, 18, 12, 3)).astype(np.float32)
-    whole = [
-        upsample(x, size=2, interpolation="bilinear"),
-        upsample_vjp(g, size=2, interpolation="bilinear"),
-    ]
+    """Chunks of batch items and bands of rows (with the rows around them that they read),
+    on worker threads, compute each element exactly as one chunk does."""
+    x = rng.standard_normal((7, 9, *(6,) * (len(size) - 1), 3)).astype(np.float32)
+    arguments = dict(size=size, interpolation="bilinear")
+    whole = upsample(x, **arguments)  # type: ignore[arg-type]
+    g = rng.standard_normal(whole.shape).astype(np.float32)
+    whole_vjp = upsample_vjp(g, **arguments)  # type: ignore[arg-type]
     monkeypatch.setattr(_linear_x2, "CHUNK_BYTES", 1 << 10)
     monkeypatch.setattr(_parallel, "PARALLEL_BYTES", 0)
     _linear_x2._chunks.cache_clear()
     try:
-        assert len(_linear_x2._chunks(7, 18 * 12 * 3 * 4)) == 7
+        # 1 KiB chunks: bands of a few rows of the first axis, several per item.
+        wide_row_bytes = g[0].nbytes // 9
+        assert len(_linear_x2._chunks(7, 9, wide_row_bytes)) > 7
         for workers in (1, 2):
             _parallel.set_num_workers(workers)
-            np.testing.assert_array_equal(upsample(x, size=2, interpolation="bilinear"), whole[0])
-            np.testing.assert_array_equal(
-                upsample_vjp(g, size=2, interpolation="bilinear"), whole[1]
-            )
+            np.testing.assert_array_equal(upsample(x, **arguments), whole)  # type: ignore[arg-type]
+            np.testing.assert_array_equal(upsample_vjp(g, **arguments), whole_vjp)  # type: ignore[arg-type]
     finally:
         _linear_x2._chunks.cache_clear()
         _parallel.set_num_workers(_parallel.cpu_count())
