@@ -95,9 +95,7 @@ def applies(geo: ConvGeometry, batch: int, channels: int, itemsize: int) -> bool
     """
     if any(s != 1 for s in geo.strides) or min(geo.pad_before) < 0 or min(geo.pad_after) < 0:
         return False
-    padded = math.prod(
-        n + (k - 1) * d for n, k, d in zip(geo.narrow, geo.kernel_size, geo.dilation)
-    )
+    padded = math.prod(_grid(geo, batch).padded)
     return batch * padded * channels * itemsize <= MAX_BYTES
 
 

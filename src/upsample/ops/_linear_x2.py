@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from upsample.ops import _parallel
 from upsample.ops._im2col import Block, blocks
 from upsample.ops._memory import new_array
-from upsample.ops._pixels import copy_pixels
+from upsample.ops._pixels import copy_pixels, reshaped
 
 Array = NDArray[np.floating]
 
@@ -126,8 +126,7 @@ def _run(run: Callable[[Block], None], source: Array, out: Array) -> None:
     )
     if not banded:
         chunks = [Block(b.n0, b.n1, 0, narrow) for b in chunks]
-    parallel = len(chunks) > 1 and source.nbytes + out.nbytes >= _parallel.PARALLEL_BYTES
-    _parallel.map_chunks(run, chunks, parallel=parallel)
+    _parallel.run_chunks(run, chunks, source.nbytes + out.nbytes)
 
 
 def _along_axes(source: Array, axes: list[int], target: Array, step: _Step) -> Array:
@@ -139,26 +138,19 @@ def _along_axes(source: Array, axes: list[int], target: Array, step: _Step) -> A
         into = target if k == len(axes) - 1 else np.empty(shape, source.dtype)
         outer = math.prod(shape[: axis + 1])
         inner = math.prod(shape[axis + 2 :])
-        step(_view(current, (outer, -1, inner)), _view(into, (outer, -1, inner)))
+        step(reshaped(current, (outer, -1, inner)), reshaped(into, (outer, -1, inner)))
         current = into
     return current
 
 
 def _rows(array: Array) -> Array:
     """``(items, rows, inner)``: the first spatial axis of `array` and everything after it."""
-    return _view(array, (array.shape[0], array.shape[1], -1))
+    return reshaped(array, (array.shape[0], array.shape[1], -1))
 
 
 @functools.lru_cache(maxsize=64)
 def _chunks(batch: int, rows: int, row_bytes: int) -> list[Block]:
     return blocks(batch, rows, row_bytes, CHUNK_BYTES)
-
-
-def _view(array: Array, shape: tuple[int, ...]) -> Array:
-    """`array` reshaped, never copied (setting ``shape`` raises where a copy would be needed)."""
-    view = array.view()
-    view.shape = shape
-    return view
 
 
 def _staged(inner: int) -> bool:

@@ -154,3 +154,9 @@ def map_chunks(fn: Callable[[C], T], chunks: Sequence[C], *, parallel: bool = Tr
     for start, share in enumerate(shares):
         results[start::workers] = share
     return results
+
+
+def run_chunks(fn: Callable[[C], object], chunks: Sequence[C], nbytes: int) -> None:
+    """Apply `fn` to every chunk of an op that touches `nbytes`: on the worker threads
+    when there are several chunks and the op is large enough to gain (`PARALLEL_BYTES`)."""
+    map_chunks(fn, chunks, parallel=len(chunks) > 1 and nbytes >= PARALLEL_BYTES)

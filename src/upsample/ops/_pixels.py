@@ -31,6 +31,16 @@ def copy_pixels(destination: Array, source: Array) -> Array:
     return destination
 
 
+def reshaped(array: Array, shape: tuple[int, ...]) -> Array:
+    """`array` reshaped, never copied (setting ``shape`` raises where a copy would be needed).
+
+    Kernels write through such views, so a silent copy would lose the writes.
+    """
+    view = array.view()
+    view.shape = shape
+    return view
+
+
 @functools.lru_cache(maxsize=64)
 def _pixel_dtype(size: int) -> np.dtype:
     """An opaque dtype of `size` bytes (an unsigned int if one fits: NumPy copies those fastest)."""

@@ -46,7 +46,6 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -99,7 +98,7 @@ def max_pool(
     def run(batch: slice) -> None:
         _reduce(_windows(plan, x[batch], -np.inf), np.maximum, out=y[batch])
 
-    _run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
+    _parallel.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -132,7 +131,7 @@ def max_pool_vjp(
             targets.put(tap, _select(g[batch], selected == tap, out=routed))
         targets.finish()
 
-    _run_chunks(run, plan.chunks, x.nbytes + dx.nbytes)
+    _parallel.run_chunks(run, plan.chunks, x.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -159,7 +158,7 @@ def average_pool(
         out = _reduce(_windows(plan, x[batch], 0.0), np.add, out=y[batch])
         np.divide(out, divisor, out=out)
 
-    _run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
+    _parallel.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -193,7 +192,7 @@ def average_pool_vjp(
             targets.put(tap, share)
         targets.finish()
 
-    _run_chunks(run, plan.chunks, g.nbytes + dx.nbytes)
+    _parallel.run_chunks(run, plan.chunks, g.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -474,15 +473,6 @@ def _reduce(views: list[Array], ufunc: np.ufunc, *, out: Array) -> Array:
     for view in views[1:]:
         ufunc(out, copy_pixels(candidate, view), out=out)
     return out
-
-
-def _run_chunks(run: Callable[[slice], None], chunks: tuple[slice, ...], nbytes: int) -> None:
-    """Run the chunks, on the worker threads when the op touches `nbytes` worth it."""
-    if len(chunks) == 1 or nbytes < _parallel.PARALLEL_BYTES:
-        for chunk in chunks:
-            run(chunk)
-    else:
-        _parallel.map_chunks(run, chunks)
 
 
 def _selected_taps(views: list[Array]) -> NDArray[np.unsignedinteger]:

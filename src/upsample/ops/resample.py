@@ -53,7 +53,7 @@ from numpy.typing import NDArray
 from upsample.ops import _linear_x2, _parallel
 from upsample.ops._im2col import Block, blocks, scratch
 from upsample.ops._memory import new_array
-from upsample.ops._pixels import copy_pixels
+from upsample.ops._pixels import copy_pixels, reshaped
 from upsample.ops._resample_weights import (
     KERNELS,
     NEAREST,
@@ -365,7 +365,7 @@ def _compile(
     writes = tuple(
         _Write(
             s.phase,
-            interleaved and target_phases > 1 and not _iscopy_pixels(s.terms),
+            interleaved and target_phases > 1 and not _is_copy(s.terms),
             _bulk(s, prescale, last),
         )
         for s in interiors
@@ -383,7 +383,7 @@ def _compile(
     )
 
 
-def _iscopy_pixels(terms: tuple[Term, ...]) -> bool:
+def _is_copy(terms: tuple[Term, ...]) -> bool:
     return len(terms) == 1 and terms[0][1] == 1.0
 
 
@@ -506,15 +506,14 @@ def _block_sums(source: Array, factors: tuple[int, ...], target_shape: tuple[int
                 target = out[block.n0 : block.n1]
             else:
                 target = scratch(("block-sums", k % 2), tuple(shape), source.dtype)
-            phases = _view(current, (outer, factors[axis], inner))
-            sums = _view(target, (outer, inner))
+            phases = reshaped(current, (outer, factors[axis], inner))
+            sums = reshaped(target, (outer, inner))
             np.add(phases[:, 0], phases[:, 1], out=sums)
             for phase in range(2, factors[axis]):
                 np.add(sums, phases[:, phase], out=sums)
             current = target
 
-    parallel = len(chunks) > 1 and source.nbytes + out.nbytes >= _parallel.PARALLEL_BYTES
-    _parallel.map_chunks(run, chunks, parallel=parallel)
+    _parallel.run_chunks(run, chunks, source.nbytes + out.nbytes)
     return out
 
 
@@ -528,54 +527,47 @@ def _run_chunk(chunk: _Chunk, source: Array, out: Array) -> None:
             # Keras's `ops.repeat`; NumPy's copies short runs faster than strided copies.
             items, rows, _, inner = axis_pass.source_split
             factor = axis_pass.target_split[2]
-            current = np.repeat(_view(current, (items, rows, inner)), factor, axis=1)
-            current = _view(current, shape)
+            current = np.repeat(reshaped(current, (items, rows, inner)), factor, axis=1)
+            current = reshaped(current, shape)
         else:
             target = scratch(("resample-pass", k % 2), shape, source.dtype)
             _run_pass(axis_pass, current, target)
             current = target
 
 
-def _view(array: Array, shape: tuple[int, ...]) -> Array:
-    """`array` reshaped without copying (assigning `.shape` raises if a copy would be needed)."""
-    view = array.view()
-    view.shape = shape
-    return view
-
-
 def _run_pass(step: _Pass, source: Array, target: Array) -> None:
     items, rows, phases, inner = step.source_split
     if step.repeat:  # one broadcast writes every output element once
-        _view(target, step.target_split)[...] = _view(source, (items, rows, 1, inner))
+        reshaped(target, step.target_split)[...] = reshaped(source, (items, rows, 1, inner))
         return
     flats: list[Array] = []
     products: list[Array] = []
     if step.writes:
-        split = _view(source, step.source_split)
+        split = reshaped(source, step.source_split)
         grids = [split[:, :, q] for q in range(phases)]
         if step.stage_source:
             for q, view in enumerate(grids):
                 grids[q] = scratch(("resample-source", q), view.shape, view.dtype)
                 copy_pixels(grids[q], view)
-        flats = [_view(grid, (items * rows, inner)) for grid in grids]
+        flats = [reshaped(grid, (items * rows, inner)) for grid in grids]
         products = [
             np.multiply(
                 flats[q], w, out=scratch(("resample-product", i), flats[q].shape, flats[q].dtype)
             )
             for i, (q, w) in enumerate(step.prescale)
         ]
-    placed = _view(target, step.target_split)
+    placed = reshaped(target, step.target_split)
     flat_shape = (items * step.target_split[1], inner)
     for write in step.writes:
         grid = placed[:, :, write.phase]
         if write.stage:
             grid = scratch(("resample-target",), grid.shape, target.dtype)
-        _evaluate(_view(grid, flat_shape)[write.bulk.destination], write.bulk, flats, products)
+        _evaluate(reshaped(grid, flat_shape)[write.bulk.destination], write.bulk, flats, products)
         if write.stage:
             copy_pixels(placed[:, :, write.phase], grid)
     if step.borders:
-        whole_source = _view(source, (items, rows * phases, inner))
-        whole_target = _view(target, (items, -1, inner))
+        whole_source = reshaped(source, (items, rows * phases, inner))
+        whole_target = reshaped(target, (items, -1, inner))
         for border in step.borders:
             out = whole_target[:, border.rows]
             np.matmul(border.matrix, whole_source[:, border.columns], out=out)
