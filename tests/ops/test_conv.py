@@ -14,7 +14,12 @@ from support.gradcheck import assert_adjoint, assert_vjp_matches_numerical
 from upsample.ops import _flat_shift
 from upsample.ops import conv as conv_ops
 from upsample.ops.conv import conv, conv_transpose, conv_transpose_vjp, conv_vjp
-from upsample.ops.shapes import ConvGeometry, conv_geometry, conv_transpose_geometry
+from upsample.ops.shapes import (
+    ConvGeometry,
+    conv_geometry,
+    conv_transpose_geometry,
+    unit_stride_transpose,
+)
 
 SEED_IMAGE = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32).reshape(1, 2, 2, 1)
 
@@ -169,6 +174,51 @@ def test_conv_geometry_and_transposed_geometry_agree_for_same_padding() -> None:
             (n,), kernel_size=(k,), strides=(s,), padding="same", output_padding=None, dilation=(1,)
         )
         assert forward == backward, (n, k, s)
+
+
+@pytest.mark.parametrize("case", random_geometries(np.random.default_rng(11), 40))
+def test_unit_stride_transpose_maps_the_narrow_side_back_to_the_wide_side(
+    case: dict[str, object], rng: np.random.Generator, conv_route: str
+) -> None:
+    """The flipped convolution reads the narrow side and yields the wide one; twice is identity.
+
+    Stride-1 transposed convolutions are computed through it, so the adjoint
+    identity is checked here on stride-1 geometries only.
+    """
+    geo = conv_transpose_geometry(
+        case["narrow"],  # type: ignore[arg-type]
+        kernel_size=case["kernel_size"],  # type: ignore[arg-type]
+        strides=(1,) * len(case["narrow"]),  # type: ignore[arg-type]
+        padding=case["padding"],  # type: ignore[arg-type]
+        output_padding=None,
+        dilation=case["dilation"],  # type: ignore[arg-type]
+    )
+    flipped = unit_stride_transpose(geo)
+    assert (flipped.wide, flipped.narrow) == (geo.narrow, geo.wide)
+    for n, out, k, d, lo, hi in zip(
+        flipped.wide,
+        flipped.narrow,
+        flipped.kernel_size,
+        flipped.dilation,
+        flipped.pad_before,
+        flipped.pad_after,
+        strict=True,
+    ):
+        assert n + lo + hi - (k - 1) * d == out
+    assert unit_stride_transpose(flipped) == geo
+    kernel = rng.standard_normal((*geo.kernel_size, 3, 2))
+    assert_adjoint(
+        lambda x: conv_ops._correlate(np.ascontiguousarray(x), kernel, geo),
+        lambda y: conv_ops._correlate_adjoint(np.ascontiguousarray(y), kernel, geo),
+        (2, *geo.wide, 3),
+        rng,
+    )
+
+
+def test_only_a_stride_one_geometry_has_a_unit_stride_transpose() -> None:
+    geo = conv_geometry((8, 8), kernel_size=(3, 3), strides=(1, 2), padding="same", dilation=(1, 1))
+    with pytest.raises(ValueError, match=r"strides=\(1, 2\)"):
+        unit_stride_transpose(geo)
 
 
 # --------------------------------------------------------------------------- gradients
@@ -342,6 +392,30 @@ def test_stride_one_kernels_reuse_patches_across_the_first_axis_taps(
     np.testing.assert_allclose(
         dkernel, dkernel_expected, rtol=0, atol=1e-5 * np.abs(dkernel_expected).max()
     )
+
+
+@pytest.mark.parametrize(("channels_in", "channels_out"), [(6, 1), (1, 4), (1, 1)])
+@pytest.mark.parametrize("dilation", [(1, 1), (1, 2)])
+def test_stride_one_kernels_from_or_into_one_channel(
+    rng: np.random.Generator,
+    channels_in: int,
+    channels_out: int,
+    dilation: tuple[int, int],
+    conv_route: str,
+) -> None:
+    """One-channel sides gather tap-major; into one channel, the kernel gradient is computed
+    through the transposed geometry (gathering the gradient instead of the input)."""
+    x = rng.standard_normal((3, 17, 12, channels_in)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, channels_in, channels_out)).astype(np.float32)
+    grad = rng.standard_normal((3, 17, 12, channels_out)).astype(np.float32)
+    y_expected, dkernel_expected = _shifted_sums(x, kernel, grad, dilation)
+    y = conv(x, kernel, padding="same", dilation_rate=dilation)
+    dkernel = conv_vjp(grad, x, kernel, padding="same", dilation_rate=dilation).kernel
+    np.testing.assert_allclose(y, y_expected, rtol=0, atol=1e-5 * np.abs(y_expected).max())
+    np.testing.assert_allclose(
+        dkernel, dkernel_expected, rtol=0, atol=1e-5 * np.abs(dkernel_expected).max()
+    )
+    assert dkernel.flags.c_contiguous
 
 
 def test_gradients_accept_views_that_are_not_contiguous(rng: np.random.Generator) -> None:

@@ -11,6 +11,7 @@ goes at the end (bottom/right).
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Iterable
@@ -265,4 +266,28 @@ def conv_transpose_geometry(
         after.append(hi)
     return ConvGeometry(
         tuple(wide), tuple(narrow), kernel_size, strides, dilation, tuple(before), tuple(after)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def unit_stride_transpose(geo: ConvGeometry) -> ConvGeometry:
+    """The forward convolution, narrow side to wide side, that a stride-1 `geo` transposes.
+
+    With unit strides the transpose of a convolution is itself a convolution, of
+    the narrow side padded by ``(k - 1) * d - pad_before`` before and
+    ``(k - 1) * d - pad_after`` after, with the kernel flipped along every
+    spatial axis and its channel axes swapped (Dumoulin & Visin,
+    arXiv:1603.07285, relationships 8 and 9, with the dilated kernel's extent).
+    """
+    if any(s != 1 for s in geo.strides):
+        raise ValueError(f"Only a stride-1 geometry has one. Received: strides={geo.strides}")
+    reach = [(k - 1) * d for k, d in zip(geo.kernel_size, geo.dilation, strict=True)]
+    return ConvGeometry(
+        geo.narrow,
+        geo.wide,
+        geo.kernel_size,
+        geo.strides,
+        geo.dilation,
+        tuple(r - p for r, p in zip(reach, geo.pad_before, strict=True)),
+        tuple(r - p for r, p in zip(reach, geo.pad_after, strict=True)),
     )
