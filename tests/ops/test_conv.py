@@ -11,7 +11,7 @@ import pytest
 
 from support.conv_routes import ROUTES, route
 from support.gradcheck import assert_adjoint, assert_vjp_matches_numerical
-from upsample.ops import _flat_shift
+from upsample.ops import _flat_shift, _one_channel
 from upsample.ops import conv as conv_ops
 from upsample.ops.conv import conv, conv_transpose, conv_transpose_vjp, conv_vjp
 from upsample.ops.shapes import (
@@ -416,6 +416,52 @@ def test_stride_one_kernels_from_or_into_one_channel(
         dkernel, dkernel_expected, rtol=0, atol=1e-5 * np.abs(dkernel_expected).max()
     )
     assert dkernel.flags.c_contiguous
+
+
+def _correlation_reference(x: np.ndarray, kernel: np.ndarray, geo: ConvGeometry) -> np.ndarray:
+    """A stride-1 correlation by shifted slices of the zero-padded input."""
+    padded = np.pad(x, [(0, 0), *zip(geo.pad_before, geo.pad_after), (0, 0)])
+    y = np.zeros((x.shape[0], *geo.narrow, kernel.shape[-1]))
+    for tap in itertools.product(*(range(k) for k in geo.kernel_size)):
+        window = tuple(
+            slice(t * d, t * d + n) for t, d, n in zip(tap, geo.dilation, geo.narrow, strict=True)
+        )
+        y += padded[(slice(None), *window)] @ kernel[tap]
+    return y
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_into_one_channel_in_chunks_matches_the_shifted_sums(seed: int) -> None:
+    """Stride-1 correlations into one channel (one matmul, then shifted window sums) over
+    chunks of one or two items, a partial last one included, in 1 to 3 dimensions."""
+    rng = np.random.default_rng(seed)
+    ndim = int(rng.integers(1, 4))
+    kernel_size = tuple(int(k) for k in rng.integers(1, 4, ndim))
+    dilation = tuple(int(d) for d in rng.integers(1, 3, ndim))
+    geo = conv_geometry(
+        tuple((k - 1) * d + int(rng.integers(1, 6)) for k, d in zip(kernel_size, dilation)),
+        kernel_size=kernel_size,
+        strides=(1,) * ndim,
+        padding=str(rng.choice(["valid", "same"])),  # type: ignore[arg-type]
+        dilation=dilation,
+    )
+    channels = int(rng.integers(2, 7))
+    x = rng.standard_normal((5, *geo.wide, channels))
+    kernel = rng.standard_normal((*geo.kernel_size, channels, 1))
+    item = x[0].nbytes
+    with _one_channel_chunks_of(item * int(rng.integers(1, 3))):
+        y = conv_ops._correlate(x, kernel, geo)
+    np.testing.assert_allclose(y, _correlation_reference(x, kernel, geo), rtol=0, atol=1e-12)
+
+
+@contextlib.contextmanager
+def _one_channel_chunks_of(nbytes: int) -> Iterator[None]:
+    default = _one_channel.CHUNK_BYTES
+    try:
+        _one_channel.CHUNK_BYTES = nbytes
+        yield
+    finally:
+        _one_channel.CHUNK_BYTES = default
 
 
 def test_gradients_accept_views_that_are_not_contiguous(rng: np.random.Generator) -> None:

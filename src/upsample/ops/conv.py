@@ -44,7 +44,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _flat_shift, _parallel
+from upsample.ops import _flat_shift, _one_channel, _parallel
 from upsample.ops._im2col import Block, Gather, blocks, gather, scratch
 from upsample.ops._memory import new_array
 from upsample.ops.layout import from_channels_last, to_channels_last
@@ -430,6 +430,8 @@ def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
     x: ``(N, *geo.wide, A)``; w: ``(*k, A, B)``; returns ``(N, *geo.narrow, B)``.
     """
     channels_out = w.shape[-1]
+    if _one_channel.applies(geo, x.shape[-1], channels_out):
+        return _one_channel.correlate(x, w, geo)
     channels = max(x.shape[-1], channels_out)
     if x.shape[-1] > 1 and _flat_shift.applies(geo, x.shape[0], channels, x.itemsize):
         return _flat_shift.correlate(x, w, geo)

@@ -1,0 +1,73 @@
+"""A stride-1 convolution into a single output channel, as one matmul and shifted sums.
+
+Im2col into one channel ends in matrix-vector products that read every patch
+(nine times the input for a 3x3 kernel) for two flops per value.  Instead,
+one product ``Z = W @ X.T`` of the ``(taps, A)`` kernel with the input's
+pixels gives every tap's contribution to every output, ``(taps, pixels)``,
+reading the input once; output ``o`` is then the sum over taps ``t`` of row
+``t`` of ``Z`` at pixel ``o + t * d - pad_before``: one addition of shifted
+windows per tap, no padding copied (windows are clipped at the borders).
+Items are taken a cache-sized chunk at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from upsample.ops import _parallel
+from upsample.ops._memory import new_array
+from upsample.ops.shapes import ConvGeometry
+
+Array = NDArray[np.floating]
+
+# Input bytes per chunk: the chunk and its tap rows stay in the per-core cache.
+CHUNK_BYTES = 1 << 21
+
+
+def applies(geo: ConvGeometry, channels_in: int, channels_out: int) -> bool:
+    return channels_out == 1 < channels_in and all(s == 1 for s in geo.strides)
+
+
+def _windows(geo: ConvGeometry) -> list[tuple[tuple[slice, ...], tuple[slice, ...]]]:
+    """Per tap (row-major over the kernel): the outputs it reaches, and the inputs they read."""
+    windows = []
+    for tap in itertools.product(*(range(k) for k in geo.kernel_size)):
+        outputs, inputs = [], []
+        for t, d, p, n, m in zip(tap, geo.dilation, geo.pad_before, geo.wide, geo.narrow):
+            offset = t * d - p
+            lo, hi = max(0, -offset), min(m, n - offset)
+            hi = max(hi, lo)
+            outputs.append(slice(lo, hi))
+            inputs.append(slice(lo + offset, hi + offset))
+        windows.append((tuple(outputs), tuple(inputs)))
+    return windows
+
+
+def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
+    """`conv._correlate` into one channel.
+
+    x: ``(N, *geo.wide, A)``; w: ``(*k, A, 1)``; returns ``(N, *geo.narrow, 1)``.
+    """
+    batch, channels = x.shape[0], x.shape[-1]
+    per_item = math.prod(geo.wide) * channels * x.itemsize
+    items = max(1, min(batch, CHUNK_BYTES // per_item))
+    per_tap = np.ascontiguousarray(w.reshape(-1, channels))  # (taps, A)
+    windows = _windows(geo)
+    y = new_array((batch, *geo.narrow), x.dtype)
+
+    def run(start: int) -> None:
+        chunk = x[start : start + items]
+        count = chunk.shape[0]
+        contributions = per_tap @ chunk.reshape(-1, channels).T  # (taps, pixels)
+        out = y[start : start + count]
+        out[...] = 0
+        for row, (outputs, inputs) in zip(contributions, windows, strict=True):
+            window = out[(slice(None), *outputs)]
+            window += row.reshape(count, *geo.wide)[(slice(None), *inputs)]
+
+    _parallel.run_chunks(run, range(0, batch, items), x.nbytes)
+    return y[..., None]
