@@ -323,3 +323,23 @@ def test_bad_relu_parameters_are_named(params: dict[str, Any]) -> None:
 def test_complex_inputs_are_refused() -> None:
     with pytest.raises(TypeError, match=r"`x` must be a real-valued array"):
         sigmoid(np.zeros(2, np.complex64))
+
+
+def test_relu_gradient_of_a_large_array_is_selected_chunk_by_chunk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chunks (a partial last one included) select exactly what one pass does: an infinite
+    or NaN gradient where the output is 0 still gives +0, kept values keep their bits."""
+    rng = np.random.default_rng(3)
+    grad = rng.standard_normal((3, 7, 5, 4)).astype(np.float32)
+    grad.reshape(-1)[:6] = [np.inf, -np.inf, np.nan, -0.0, 0.0, 1.0]
+    y = np.maximum(rng.standard_normal(grad.shape).astype(np.float32), 0)
+    y.reshape(-1)[:6] = [0.0, 2.0, 0.0, 3.0, 0.0, 0.0]
+    whole = relu_vjp(grad, None, y)
+    monkeypatch.setattr(activations, "_SELECT_WHOLE", 10)
+    monkeypatch.setattr(activations, "_SELECT_CHUNK", 64)
+    chunked = relu_vjp(grad, None, y)
+    np.testing.assert_array_equal(chunked.view(np.uint32), whole.view(np.uint32))
+    expected = np.where(y > 0, grad, np.float32(0))
+    np.testing.assert_array_equal(whole.view(np.uint32), expected.view(np.uint32))
+    assert chunked.shape == grad.shape and chunked.dtype == np.float32
