@@ -12,6 +12,7 @@ Items are taken a cache-sized chunk at a time.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -29,10 +30,13 @@ CHUNK_BYTES = 1 << 21
 
 
 def applies(geo: ConvGeometry, channels_in: int, channels_out: int) -> bool:
+    """Whether a map from `channels_in` to `channels_out` over `geo` goes into one channel
+    from several, with unit strides."""
     return channels_out == 1 < channels_in and all(s == 1 for s in geo.strides)
 
 
-def _windows(geo: ConvGeometry) -> list[tuple[tuple[slice, ...], tuple[slice, ...]]]:
+@functools.lru_cache(maxsize=256)
+def _windows(geo: ConvGeometry) -> tuple[tuple[tuple[slice, ...], tuple[slice, ...]], ...]:
     """Per tap (row-major over the kernel): the outputs it reaches, and the inputs they read."""
     windows = []
     for tap in itertools.product(*(range(k) for k in geo.kernel_size)):
@@ -44,7 +48,7 @@ def _windows(geo: ConvGeometry) -> list[tuple[tuple[slice, ...], tuple[slice, ..
             outputs.append(slice(lo, hi))
             inputs.append(slice(lo + offset, hi + offset))
         windows.append((tuple(outputs), tuple(inputs)))
-    return windows
+    return tuple(windows)
 
 
 def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:

@@ -470,7 +470,7 @@ def _correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
     x: ``(N, *geo.wide, A)``; g: ``(N, *geo.narrow, B)``; returns ``(*k, A, B)``.
     """
     channels_out = g.shape[-1]
-    if channels_out == 1 < x.shape[-1] and all(s == 1 for s in geo.strides):
+    if _one_channel.applies(geo, x.shape[-1], channels_out):
         # Into one channel, the patches of the wide side would feed matrix-vector
         # products; the transposed geometry gathers the one-channel side instead,
         # tap-major, and reads the wide side once (measured 2.6x faster for 32 channels).
