@@ -109,6 +109,17 @@ def random_geometries(rng: np.random.Generator, count: int) -> list[dict[str, ob
     return cases
 
 
+def _assert_correlations_are_adjoint(geo: ConvGeometry, rng: np.random.Generator) -> None:
+    """<_correlate(x), y> == <x, _correlate_adjoint(y)> for a random 3 -> 2 channel kernel."""
+    kernel = rng.standard_normal((*geo.kernel_size, 3, 2))
+    assert_adjoint(
+        lambda x: conv_ops._correlate(np.ascontiguousarray(x), kernel, geo),
+        lambda y: conv_ops._correlate_adjoint(np.ascontiguousarray(y), kernel, geo),
+        (2, *geo.wide, 3),
+        rng,
+    )
+
+
 @pytest.mark.parametrize("case", random_geometries(np.random.default_rng(7), 60))
 def test_transposed_convolution_is_the_adjoint_of_convolution(
     case: dict[str, object], rng: np.random.Generator, conv_route: str
@@ -122,13 +133,7 @@ def test_transposed_convolution_is_the_adjoint_of_convolution(
         output_padding=case["output_padding"],  # type: ignore[arg-type]
         dilation=case["dilation"],  # type: ignore[arg-type]
     )
-    kernel = rng.standard_normal((*geo.kernel_size, 3, 2))
-    assert_adjoint(
-        lambda x: conv_ops._correlate(np.ascontiguousarray(x), kernel, geo),
-        lambda y: conv_ops._correlate_adjoint(np.ascontiguousarray(y), kernel, geo),
-        (2, *geo.wide, 3),
-        rng,
-    )
+    _assert_correlations_are_adjoint(geo, rng)
 
 
 @pytest.mark.parametrize(
@@ -206,13 +211,7 @@ def test_unit_stride_transpose_maps_the_narrow_side_back_to_the_wide_side(
     ):
         assert n + lo + hi - (k - 1) * d == out
     assert unit_stride_transpose(flipped) == geo
-    kernel = rng.standard_normal((*geo.kernel_size, 3, 2))
-    assert_adjoint(
-        lambda x: conv_ops._correlate(np.ascontiguousarray(x), kernel, geo),
-        lambda y: conv_ops._correlate_adjoint(np.ascontiguousarray(y), kernel, geo),
-        (2, *geo.wide, 3),
-        rng,
-    )
+    _assert_correlations_are_adjoint(geo, rng)
 
 
 def test_only_a_stride_one_geometry_has_a_unit_stride_transpose() -> None:
