@@ -30,6 +30,7 @@ def test_the_excesses_over_the_interior_and_over_the_inputs() -> None:
     score = border_score(framed(28, 2, 0.186, 0.1), width=2, inputs=framed(28, 2, 0.001, 0.1))
     assert score.excess_over_interior == pytest.approx(0.086)
     assert score.excess_over_reference == pytest.approx(0.185)
+    assert (score.reference_border, score.reference_interior) == pytest.approx((0.001, 0.1))
     assert border_score(framed(28, 2, 0.186, 0.1)).excess_over_reference is None
 
 

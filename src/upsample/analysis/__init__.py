@@ -24,7 +24,13 @@ from upsample.analysis.arithmetic import (
 from upsample.analysis.border import BorderScore, border_means, border_score
 from upsample.analysis.dc_gain import dc_imbalance, layer_phase_dc_gains, phase_dc_gains
 from upsample.analysis.flat_response import flat_response, flat_response_imbalance
-from upsample.analysis.initialization import Spread, over_initializations, reinitialize
+from upsample.analysis.initialization import (
+    Spread,
+    initializations,
+    over_initializations,
+    reinitialize,
+    restored_weights,
+)
 from upsample.analysis.interpolation import (
     InterpolationWeights,
     interpolation_weights,
@@ -57,6 +63,7 @@ __all__ = [
     "dc_imbalance",
     "flat_response",
     "flat_response_imbalance",
+    "initializations",
     "interpolation_weights",
     "layer_overlap",
     "layer_phase_dc_gains",
@@ -67,6 +74,7 @@ __all__ = [
     "phase_means",
     "power_spectrum",
     "reinitialize",
+    "restored_weights",
     "scatter_map",
     "source_positions",
     "spectral_checkerboard",

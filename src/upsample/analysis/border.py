@@ -24,12 +24,13 @@ from upsample.analysis.phase_imbalance import cropped
 
 @dataclass(frozen=True)
 class BorderScore:
-    """Mean magnitude on the border band and inside it, and the inputs' border if given."""
+    """Mean magnitude on the border band and inside it, and the inputs' if given."""
 
     width: int
     border: float
     interior: float
-    reference: float | None
+    reference_border: float | None
+    reference_interior: float | None
 
     @property
     def excess_over_interior(self) -> float:
@@ -37,7 +38,8 @@ class BorderScore:
 
     @property
     def excess_over_reference(self) -> float | None:
-        return None if self.reference is None else self.border - self.reference
+        """How much more the outputs' border holds than the inputs' border."""
+        return None if self.reference_border is None else self.border - self.reference_border
 
 
 def border_means(images: Any, *, width: int = 2, name: str = "images") -> tuple[float, float]:
@@ -57,7 +59,10 @@ def border_means(images: Any, *, width: int = 2, name: str = "images") -> tuple[
 
 
 def border_score(outputs: Any, *, width: int = 2, inputs: Any = None) -> BorderScore:
-    """The border and interior of `outputs`, and the border of `inputs` (of any shape) if given."""
+    """The border and interior of `outputs`, and of `inputs` (of any shape) if given."""
     border, interior = border_means(outputs, width=width, name="outputs")
-    reference = None if inputs is None else border_means(inputs, width=width, name="inputs")[0]
-    return BorderScore(int(width), border, interior, reference)
+    if inputs is None:
+        return BorderScore(int(width), border, interior, None, None)
+    return BorderScore(
+        int(width), border, interior, *border_means(inputs, width=width, name="inputs")
+    )

@@ -13,6 +13,7 @@ generator is never touched.  The model's weights are restored afterwards.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,32 @@ def reinitialize(model: Layer, rng: np.random.Generator) -> None:
         variable.assign(seeded(variable.shape, dtype=variable.dtype))
 
 
+@contextmanager
+def restored_weights(model: Layer) -> Iterator[None]:
+    """Run a block that changes `model`'s weights, then put the weights back (even on errors)."""
+    saved = model.get_weights()
+    try:
+        yield
+    finally:
+        model.set_weights(saved)
+
+
+def initializations(
+    model: Layer, *, draws: int = 10, seed: int | np.random.Generator = 0
+) -> Iterator[int]:
+    """Re-initialise `model` `draws` times, yielding the draw's index after each.
+
+    seed: an int or a `numpy.random.Generator` from which the draws are seeded.
+    The arguments are checked at once; use it inside `restored_weights(model)`
+    to keep the model's own weights.
+    """
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        raise ValueError(f"The `draws` must be a positive int. Received: draws={draws!r}")
+    rng = generator(seed)
+    list(_weights(model))  # a weight without an initializer fails here, before any work
+    return _draws(model, int(draws), rng)
+
+
 def over_initializations(
     model: Layer,
     measure: Callable[[Layer], float],
@@ -57,22 +84,17 @@ def over_initializations(
 ) -> Spread:
     """`measure(model)` after each of `draws` random initialisations of its weights.
 
-    seed: an int or a `numpy.random.Generator` from which the draws are seeded.
     The model's own weights are put back afterwards, even if `measure` fails.
     """
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        raise ValueError(f"The `draws` must be a positive int. Received: draws={draws!r}")
-    rng = generator(seed)
-    list(_weights(model))  # a weight without an initializer fails here, before any work
-    saved = model.get_weights()
-    values = []
-    try:
-        for _ in range(int(draws)):
-            reinitialize(model, rng)
-            values.append(float(measure(model)))
-    finally:
-        model.set_weights(saved)
-    return Spread(tuple(values))
+    each_draw = initializations(model, draws=draws, seed=seed)
+    with restored_weights(model):
+        return Spread(tuple(float(measure(model)) for _ in each_draw))
+
+
+def _draws(model: Layer, draws: int, rng: np.random.Generator) -> Iterator[int]:
+    for draw in range(draws):
+        reinitialize(model, rng)
+        yield draw
 
 
 def _weights(model: Layer) -> Iterator[tuple[Layer, Any, Any]]:
