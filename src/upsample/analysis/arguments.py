@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from upsample.ops.shapes import (
     ConvGeometry,
+    Padding,
     check_output_padding,
     conv_transpose_geometry,
     normalize_padding,
@@ -17,6 +18,8 @@ from upsample.ops.shapes import (
 )
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 
 def check_images(images: Any, name: str = "images") -> FloatArray:
@@ -73,6 +76,26 @@ def spatial_rank(input_shape: int | Sequence[int]) -> int:
     return rank
 
 
+def transpose_arguments(
+    rank: int,
+    *,
+    strides: int | Sequence[int],
+    padding: str,
+    output_padding: int | Sequence[int] | None,
+    dilation_rate: int | Sequence[int],
+) -> tuple[tuple[int, ...], Padding, tuple[int, ...] | None, tuple[int, ...]]:
+    """Checked ``(strides, padding, output_padding, dilation)`` of a transposed convolution."""
+    strides_tuple = normalize_tuple(strides, rank, "strides")
+    op = (
+        None
+        if output_padding is None
+        else normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
+    )
+    check_output_padding(op, strides_tuple)
+    dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
+    return strides_tuple, normalize_padding(padding), op, dilation
+
+
 def transpose_geometry(
     input_shape: int | Sequence[int],
     *,
@@ -89,20 +112,20 @@ def transpose_geometry(
     """
     rank = spatial_rank(input_shape)
     lengths = normalize_tuple(input_shape, rank, "input_shape")
-    strides_tuple = normalize_tuple(strides, rank, "strides")
-    op = (
-        None
-        if output_padding is None
-        else normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
+    strides_tuple, mode, op, dilation = transpose_arguments(
+        rank,
+        strides=strides,
+        padding=padding,
+        output_padding=output_padding,
+        dilation_rate=dilation_rate,
     )
-    check_output_padding(op, strides_tuple)
     return conv_transpose_geometry(
         lengths,
         kernel_size=normalize_tuple(kernel_size, rank, "kernel_size"),
         strides=strides_tuple,
-        padding=normalize_padding(padding),
+        padding=mode,
         output_padding=op,
-        dilation=normalize_tuple(dilation_rate, rank, "dilation_rate"),
+        dilation=dilation,
     )
 
 

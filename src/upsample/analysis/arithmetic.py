@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from upsample.analysis.arguments import transpose_geometry
-from upsample.analysis.overlap import IntArray
+from upsample.analysis.arguments import IntArray, transpose_geometry
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from upsample.analysis.arguments import FloatArray, check_kernel, conv_transpose_arguments
-from upsample.analysis.overlap import tap_phases
-from upsample.ops.shapes import (
-    check_output_padding,
-    conv_transpose_padding,
-    normalize_padding,
-    normalize_tuple,
+from upsample.analysis.arguments import (
+    FloatArray,
+    check_kernel,
+    conv_transpose_arguments,
+    transpose_arguments,
 )
+from upsample.analysis.overlap import tap_phases
+from upsample.ops.shapes import conv_transpose_padding
 
 # A mean gain below this fraction of the largest |gain| counts as zero (see `dc_imbalance`).
 ZERO_MEAN = 1e-6
@@ -52,15 +52,13 @@ def phase_dc_gains(
     """
     w = check_kernel(kernel)
     rank = w.ndim - 2
-    strides_tuple = normalize_tuple(strides, rank, "strides")
-    op = (
-        None
-        if output_padding is None
-        else normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
+    strides_tuple, mode, op, dilation = transpose_arguments(
+        rank,
+        strides=strides,
+        padding=padding,
+        output_padding=output_padding,
+        dilation_rate=dilation_rate,
     )
-    check_output_padding(op, strides_tuple)
-    dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
-    mode = normalize_padding(padding)
     gains = w.sum(axis=-1)  # (*kernel_size, out): the input channels of a flat input add up
     for axis, (k, s, d, a) in enumerate(
         zip(w.shape[:rank], strides_tuple, dilation, op or (None,) * rank)

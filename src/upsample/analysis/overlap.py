@@ -22,12 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from upsample.analysis.arguments import conv_transpose_arguments, transpose_geometry
-
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
+from upsample.analysis.arguments import BoolArray, IntArray, conv_transpose_arguments
+from upsample.analysis.arithmetic import TransposeAxis, conv_transpose_arithmetic
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,7 @@ def overlap_map(
     The arguments are those of Keras's ``Conv{1,2,3}DTranspose`` (an int means the
     same value on every axis); the rank is that of `input_shape` (an int: 1-D).
     """
-    geometry = transpose_geometry(
+    axes = conv_transpose_arithmetic(
         input_shape,
         kernel_size=kernel_size,
         strides=strides,
@@ -107,19 +104,7 @@ def overlap_map(
         output_padding=output_padding,
         dilation_rate=dilation_rate,
     )
-    return Overlap(
-        tuple(
-            _axis_overlap(n, out, k, s, d, crop)
-            for n, out, k, s, d, crop in zip(
-                geometry.narrow,
-                geometry.wide,
-                geometry.kernel_size,
-                geometry.strides,
-                geometry.dilation,
-                geometry.pad_before,
-            )
-        )
-    )
+    return Overlap(tuple(_axis_overlap(axis) for axis in axes))
 
 
 def layer_overlap(layer: Any, input_shape: int | Sequence[int]) -> Overlap:
@@ -128,14 +113,12 @@ def layer_overlap(layer: Any, input_shape: int | Sequence[int]) -> Overlap:
     return overlap_map(input_shape, kernel_size=layer.kernel.shape[:-2], **arguments)
 
 
-def _axis_overlap(
-    length: int, output_length: int, kernel_size: int, stride: int, dilation: int, crop: int
-) -> AxisOverlap:
+def _axis_overlap(axis: TransposeAxis) -> AxisOverlap:
+    k, s, d, crop = axis.kernel_size, axis.stride, axis.dilation, axis.crop_start
     # Output p and tap t come from input (p + crop - t * d) / s, when that is an integer.
-    source = np.arange(output_length)[:, None] + crop - np.arange(kernel_size)[None, :] * dilation
-    lands = (source % stride == 0) & (source >= 0) & (source < length * stride)
+    source = np.arange(axis.output_length)[:, None] + crop - np.arange(k)[None, :] * d
+    lands = (source % s == 0) & (source >= 0) & (source < axis.input_length * s)
     counts = lands.sum(axis=1).astype(np.int64)
-    phases = tap_phases(kernel_size, stride=stride, dilation=dilation, crop=crop)
-    phase_counts = np.bincount(phases, minlength=stride).astype(np.int64)
-    interior = counts == phase_counts[np.arange(output_length) % stride]
-    return AxisOverlap(counts, phase_counts, interior)
+    phase_counts = np.bincount(tap_phases(k, stride=s, dilation=d, crop=crop), minlength=s)
+    interior = counts == phase_counts[np.arange(axis.output_length) % s]
+    return AxisOverlap(counts, phase_counts.astype(np.int64), interior)
