@@ -128,3 +128,12 @@ def test_bad_kernels_and_arguments_are_named(
 def test_bad_gains_are_named() -> None:
     with pytest.raises(ValueError, match=r"gains.shape=\(3,\)"):
         dc_imbalance(np.ones(3))
+
+
+def test_layer_gains_refuse_other_layers_and_unbuilt_ones() -> None:
+    from upsample.layers import UpSampling2D
+
+    with pytest.raises(TypeError, match="layer=<UpSampling2D"):
+        layer_phase_dc_gains(UpSampling2D())
+    with pytest.raises(ValueError, match=r"'conv2d_transpose.*' is not built"):
+        layer_phase_dc_gains(Conv2DTranspose(1, 3))

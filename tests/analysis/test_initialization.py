@@ -97,6 +97,8 @@ def test_bad_arguments_are_named() -> None:
         over_initializations(transposed(), lambda m: 0.0, draws=0)
     with pytest.raises(ValueError, match="seed=-1"):
         over_initializations(transposed(), lambda m: 0.0, seed=-1)
+    with pytest.raises(TypeError, match="rng=7"):
+        reinitialize(transposed(), 7)  # type: ignore[arg-type]
     layer = _Unnamed()
     layer.build((None, 2))
     with pytest.raises(ValueError, match="`scale_initializer`"):

@@ -44,6 +44,8 @@ class Spread:
 
 def reinitialize(model: Layer, rng: np.random.Generator) -> None:
     """Draw every weight of `model` again from its initializer, seeded from `rng` (in place)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"The `rng` must be a numpy.random.Generator. Received: rng={rng!r}")
     for _, variable, initializer in _weights(model):
         seeded = type(initializer).from_config(_reseeded(initializer.get_config(), rng))
         variable.assign(seeded(variable.shape, dtype=variable.dtype))
