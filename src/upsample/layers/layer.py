@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample import config as upsample_config
+from upsample import constraints, initializers, regularizers
 from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten, is_symbolic
 from upsample.utils.naming import auto_name
 from upsample.variables import Variable
@@ -128,8 +129,6 @@ class Layer:
         name: str | None = None,
     ) -> Variable:
         """Create a weight, as Keras's `add_weight` (default initializer: glorot_uniform)."""
-        from upsample import constraints, initializers, regularizers
-
         init: Any = initializers.get(initializer if initializer is not None else "glorot_uniform")
         dtype = dtype or self.dtype_policy_name
         name = name or f"variable_{len(self._own_weights)}"

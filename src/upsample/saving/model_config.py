@@ -489,9 +489,9 @@ def _serialize_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {key: _serialize_value(item) for key, item in value.items()}
     if hasattr(value, "get_config"):
-        from upsample.saving import serialization
+        from upsample.utils.registry import serialize_object
 
-        return serialization.serialize(value)
+        return serialize_object(value)
     if callable(value) and hasattr(value, "__name__"):
         from upsample import losses
 
