@@ -8,17 +8,18 @@ mean of the batch losses weighted by batch size, regularization included.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from upsample import losses as losses_module
+from upsample import metrics as metrics_module
+from upsample import optimizers
+from upsample.callbacks import CallbackList, History
 from upsample.models import data as data_utils
 from upsample.models import pieces
 from upsample.ops import _parallel
 from upsample.random import global_generator
-
-if TYPE_CHECKING:
-    from upsample.callbacks import History
 
 Array = np.ndarray
 
@@ -27,9 +28,6 @@ class _Compiled:
     """What `compile` resolved: one loss (and weight) and metrics per model output."""
 
     def __init__(self, model: Any, loss: Any, loss_weights: Any, metrics: Any) -> None:
-        from upsample import losses as losses_module
-        from upsample import metrics as metrics_module
-
         outputs = model.output_names
         self.output_names = outputs
         self.losses: list[Any] = [
@@ -151,8 +149,6 @@ class Trainer:
         auto_scale_loss: bool = True,
     ) -> None:
         """Choose the optimizer, loss and metrics (names or objects), as Keras."""
-        from upsample import optimizers
-
         if weighted_metrics:
             raise NotImplementedError("upsample does not support `weighted_metrics`.")
         if loss is None:
@@ -404,8 +400,6 @@ class Trainer:
         self, callbacks: Any, verbose: Any, epochs: int, steps: int, add_history: bool = False
     ) -> Any:
         """A `CallbackList` for one call; one the user made is used as it is (as Keras)."""
-        from upsample.callbacks import CallbackList
-
         if isinstance(callbacks, CallbackList):
             return callbacks
         # `verbose` goes unresolved: Keras's `history.params` shows "auto".
@@ -623,9 +617,6 @@ class Trainer:
 
 def _check_identifiers(loss: Any, metrics: Any) -> None:
     """Resolve loss and metric names that need no shapes, so that a typo fails in `compile`."""
-    from upsample import losses as losses_module
-    from upsample import metrics as metrics_module
-
     items = loss.values() if isinstance(loss, dict) else _as_list(loss)
     for item in items:
         if not (isinstance(item, str) and item.lower() in ("crossentropy", "ce")):
