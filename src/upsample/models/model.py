@@ -14,7 +14,7 @@ from upsample.models.summary import print_summary
 from upsample.models.trainer import Trainer
 
 
-class Model(Trainer, Layer):
+class Model(Layer, Trainer):
     """Groups layers into an object with training and inference features."""
 
     # What ``Model(inputs, outputs)`` makes: `Functional`, which is a subclass, so this
@@ -43,6 +43,10 @@ class Model(Trainer, Layer):
     @property
     def samples_independent(self) -> bool:  # type: ignore[override]
         return all(layer.samples_independent for layer in self.layers)
+
+    def activation_bytes_per_sample(self) -> int:
+        """Bytes of every layer's outputs for one sample; 0: unknown (graph models know it)."""
+        return 0
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """The layer called `name`, or at position `index` of `layers` (as Keras)."""
