@@ -29,6 +29,8 @@ def check_positive_int(value: Any, name: str) -> int:
 class AffineLayer(Layer):
     """A kernel, an optional bias and an activation."""
 
+    samples_independent = True
+
     def __init__(
         self,
         *,

@@ -63,8 +63,9 @@ class Layer:
 
     keras_module = "keras.layers"
     # Whether, in training, each sample's outputs depend on that sample alone (and no
-    # random draws), so that a batch may be trained in pieces with the same result.
-    samples_independent = True
+    # random draws), so that a batch may be trained in pieces with the same result
+    # (`upsample.models.pieces`).  A layer says so: by default a layer may mix samples.
+    samples_independent = False
 
     def __init__(
         self,

@@ -41,8 +41,10 @@ class Model(Layer, Trainer):
         return []
 
     @property
-    def samples_independent(self) -> bool:  # type: ignore[override]
-        return all(layer.samples_independent for layer in self.layers)
+    def samples_independent(self) -> bool:  # type: ignore[override]  # read from the layers
+        """Whether every layer says its samples are independent (no layers: it cannot say)."""
+        layers = self.layers
+        return bool(layers) and all(layer.samples_independent for layer in layers)
 
     def activation_bytes_per_sample(self) -> int:
         """Bytes of every layer's outputs for one sample; 0: unknown (graph models know it)."""
