@@ -7,7 +7,9 @@ gradients: the optimizer applies them, so a frozen layer still passes gradients
 through (a GAN trains its generator through a frozen discriminator).
 
 Custom layers may, as in Keras, implement only `call(inputs)`: they then work
-for inference, and training through them raises a clear error.
+for inference, and training through them raises a clear error.  A layer whose
+samples do not interact says so (``samples_independent = True``, as the
+built-in layers do), so that a large training batch may run one piece per core.
 """
 
 from __future__ import annotations
