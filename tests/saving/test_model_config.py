@@ -269,3 +269,13 @@ def test_unsupported_call_arguments_are_rejected(build: Build) -> None:
     layer["inbound_nodes"][0]["kwargs"] = {"scale": 2}
     with pytest.raises(ConfigError, match=r"'flatten' is called with scale=2"):
         model_from_config(config)
+
+
+def test_a_users_loss_function_has_no_config(build: Build) -> None:
+    def squared(y_true: Any, y_pred: Any) -> Any:
+        return np.mean(np.square(y_true - y_pred), axis=-1)
+
+    model = build("seed_000")
+    model.compile(optimizer="adam", loss=squared)
+    with pytest.raises(TypeError, match=r"compile argument <function .*squared"):
+        model_to_config(model)
