@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from upsample import config
-from upsample.saving import serialization
+from upsample.utils.registry import Registry
 
 Axis = int | list[int] | tuple[int, ...]
 
@@ -141,29 +141,7 @@ ALL_OBJECTS: dict[str, type[Constraint]] = {
 }
 
 
-def serialize(constraint: Any) -> dict[str, Any] | None:
-    """The Keras dictionary of `constraint` (None stays None)."""
-    if constraint is not None and not isinstance(constraint, Constraint):
-        raise ValueError(
-            f"Only Constraint objects have a Keras config. Received: constraint={constraint!r}"
-        )
-    return serialization.serialize(constraint)
-
-
-def deserialize(config: dict[str, Any] | str) -> Constraint:
-    """A constraint from its Keras dictionary or its name."""
-    result: Constraint = serialization.deserialize(config, ALL_OBJECTS, kind="constraint")
-    return result
-
-
-def get(identifier: Any) -> Any:
-    """A constraint from a name, a Keras dictionary, a class or a callable (None stays None)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str | dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+CONSTRAINTS = Registry("constraint", Constraint, ALL_OBJECTS, instantiates=Constraint)
+serialize = CONSTRAINTS.serialize
+deserialize = CONSTRAINTS.deserialize
+get = CONSTRAINTS.get

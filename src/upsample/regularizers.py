@@ -13,7 +13,7 @@ from typing import Any, Self
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from upsample.saving import serialization
+from upsample.utils.registry import Registry
 
 
 class Regularizer:
@@ -160,29 +160,7 @@ ALL_OBJECTS: dict[str, type[Regularizer]] = {
 }
 
 
-def serialize(regularizer: Any) -> dict[str, Any] | None:
-    """The Keras dictionary of `regularizer` (None stays None)."""
-    if regularizer is not None and not isinstance(regularizer, Regularizer):
-        raise ValueError(
-            f"Only Regularizer objects have a Keras config. Received: regularizer={regularizer!r}"
-        )
-    return serialization.serialize(regularizer)
-
-
-def deserialize(config: dict[str, Any] | str) -> Regularizer:
-    """A regularizer from its Keras dictionary or its name."""
-    result: Regularizer = serialization.deserialize(config, ALL_OBJECTS, kind="regularizer")
-    return result
-
-
-def get(identifier: Any) -> Any:
-    """A regularizer from a name, a Keras dictionary, a class or a callable (None stays None)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str | dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+REGULARIZERS = Registry("regularizer", Regularizer, ALL_OBJECTS, instantiates=Regularizer)
+serialize = REGULARIZERS.serialize
+deserialize = REGULARIZERS.deserialize
+get = REGULARIZERS.get

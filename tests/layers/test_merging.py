@@ -173,3 +173,10 @@ def test_a_single_tensor_is_refused() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="axis='last'"):
         Concatenate(axis="last")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("axis", "independent"), [(-1, True), (1, True), (0, False), (-2, False)])
+def test_concatenating_along_the_batch_axis_mixes_samples(axis: int, independent: bool) -> None:
+    layer = Concatenate(axis=axis)
+    layer.build([(None, 3), (None, 3)])
+    assert layer.samples_independent is independent

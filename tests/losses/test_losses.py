@@ -217,6 +217,7 @@ def test_loss_computes_in_its_dtype() -> None:
         (lambda: losses.get("binary_cross_entropy"), "'binary_cross_entropy'"),
         (lambda: losses.get(42), "identifier: 42"),
         (lambda: losses.compile_loss("crossentropy"), "loss='crossentropy'"),
+        (lambda: losses.serialize(np.square), "loss=<ufunc 'square'>"),
     ],
 )
 def test_errors_name_the_argument_and_the_value(call: object, message: str) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from upsample.layers import Layer
+from upsample.layers.layer import Gradients
 from upsample.models import pieces
 from upsample.ops import _parallel
 
@@ -112,6 +114,57 @@ def test_models_whose_samples_interact_never_split(
     assert np.isfinite(loss_value)
     assert not np.array_equal(model.get_weights()[0], before)
     assert model._compiled.bytes_per_sample == 0
+
+
+class Centred(Layer):
+    """A user's layer that subtracts the batch mean: each output depends on every sample."""
+
+    def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
+        return inputs - inputs.mean(axis=0, keepdims=True), None
+
+    def backward(
+        self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
+    ) -> Gradients:
+        return Gradients(grad - grad.mean(axis=0, keepdims=True), [] if weights else None)
+
+
+class Doubled(Layer):
+    """A user's layer whose samples are independent, and which says so."""
+
+    samples_independent = True
+
+    def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
+        return 2 * inputs, None
+
+    def backward(
+        self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
+    ) -> Gradients:
+        return Gradients(2 * grad, [] if weights else None)
+
+
+@pytest.mark.parametrize(
+    ("middle", "expected_splits"), [("users_layer", 0), ("users_declared", 2), ("built_in", 2)]
+)
+def test_only_layers_that_declare_independent_samples_are_trained_in_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+    rng: np.random.Generator,
+    lib: SimpleNamespace,
+    middle: str,
+    expected_splits: int,
+) -> None:
+    L = lib.layers
+    make = {"users_layer": Centred, "users_declared": Doubled, "built_in": L.ReLU}[middle]
+
+    def build() -> Any:
+        inputs = L.Input((6, 6, 1))
+        hidden = make()(L.Conv2D(2, 3)(inputs))
+        return lib.models.Model(inputs, L.Flatten()(hidden))
+
+    x = rng.standard_normal((8, 6, 6, 1)).astype(np.float32)
+    y = np.zeros((8, 32), np.float32)
+    weights = build().get_weights()
+    _, _, splits = train(monkeypatch, build, weights, x, y, 2, 1, loss="mean_squared_error")
+    assert splits == expected_splits
 
 
 def test_piece_slices(monkeypatch: pytest.MonkeyPatch) -> None:

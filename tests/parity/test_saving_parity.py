@@ -26,7 +26,9 @@ from support.keras_side_saving import (
     upsample_library,
 )
 from support.reference import KerasReference
-from upsample.saving import keras_file, model_config
+from upsample.models import graph
+from upsample.saving import deserialize, keras_file, serialize
+from upsample.saving.classes import layer_classes
 
 MODULE = "support.keras_side_saving"
 FILE_MODELS = ["seed_000", "seed_004", "branches", "shared_nested", "misc_layers"]
@@ -97,7 +99,7 @@ CONFIG_CASES = [
 @pytest.mark.parametrize(("name", "compiled"), CONFIG_CASES)
 def test_config_equals_keras(keras_reference: KerasReference, name: str, compiled: bool) -> None:
     theirs = keras_reference(f"{MODULE}:keras_config", name, compiled).output
-    ours = strip_ids(as_json(model_config.model_to_config(build(name, compiled))))
+    ours = strip_ids(as_json(serialize.model_to_config(build(name, compiled))))
     found = differences(ours, theirs)
     assert not found, "config.json differs from Keras's:\n" + "\n".join(found[:40])
 
@@ -107,8 +109,8 @@ def test_keras_config_round_trips_through_upsample(
     keras_reference: KerasReference, name: str
 ) -> None:
     theirs = keras_reference(f"{MODULE}:keras_config", name, name != "sequential_unbuilt").output
-    model = model_config.model_from_config(theirs)
-    found = differences(strip_ids(as_json(model_config.model_to_config(model))), theirs)
+    model = deserialize.model_from_config(theirs)
+    found = differences(strip_ids(as_json(serialize.model_to_config(model))), theirs)
     assert not found, "Keras's config does not survive upsample:\n" + "\n".join(found[:40])
 
 
@@ -117,21 +119,21 @@ def test_compile_config_equals_keras(keras_reference: KerasReference, variant: s
     theirs = keras_reference(f"{MODULE}:keras_compile_config", variant).output
     model = build("seed_004")
     model.compile(**compile_arguments(upsample_library(), variant))
-    ours = strip_ids(as_json(model_config.model_to_config(model)))
+    ours = strip_ids(as_json(serialize.model_to_config(model)))
     found = differences(ours["compile_config"], theirs["compile_config"], "/compile_config")
     assert not found, "compile_config differs from Keras's:\n" + "\n".join(found)
-    rebuilt = model_config.model_from_config(theirs)
-    found = differences(as_json(model_config.compile_config(rebuilt)), theirs["compile_config"])
+    rebuilt = deserialize.model_from_config(theirs)
+    found = differences(as_json(serialize.compile_config(rebuilt)), theirs["compile_config"])
     assert not found, "Keras's compile_config does not survive upsample:\n" + "\n".join(found)
 
 
 def test_call_kwargs_table_matches_keras_signatures(keras_reference: KerasReference) -> None:
     classes = sorted(
-        {cls.__name__ for cls in model_config.layer_classes().values()}
+        {cls.__name__ for cls in layer_classes().values()}
         - {"Functional", "Model", "Sequential", "InputLayer", "Layer"}
     )
     table = keras_reference(f"{MODULE}:keras_call_kwargs", classes).output
-    layers = model_config.layer_classes()
+    layers = layer_classes()
     mismatches = []
     for name, expected in table.items():
         if expected is None:
@@ -144,7 +146,7 @@ def test_call_kwargs_table_matches_keras_signatures(keras_reference: KerasRefere
 
 def _kwargs_for_class(cls: type) -> dict[str, Any]:
     layer = object.__new__(cls)  # The table depends on the class only.
-    return model_config.keras_call_kwargs(layer)  # type: ignore[arg-type]
+    return serialize.keras_call_kwargs(layer)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- (a) ours -> Keras
@@ -164,7 +166,7 @@ def test_our_file_loads_in_keras(
         zip(as_list(model.predict(one(x), verbose=0)), result["outputs"], strict=True)
     ):
         assert_close(ours, theirs, f"output {i}")
-    ours_weights = [v.numpy() for v in model_config.keras_variables(model)]
+    ours_weights = [v.numpy() for v in graph.keras_variables(model)]
     assert len(ours_weights) == len(result["weights"])
     for i, (ours, theirs) in enumerate(zip(ours_weights, result["weights"], strict=True)):
         np.testing.assert_array_equal(ours, theirs, err_msg=f"weight {i}")
@@ -187,7 +189,7 @@ def test_keras_file_loads_in_upsample(
     path = tmp_path / f"{name}.keras"
     trained = keras_reference(f"{MODULE}:keras_train_and_save", name, str(path), x, y, 1).output
     model = keras_file.load_model(path)
-    ours_weights = [v.numpy() for v in model_config.keras_variables(model)]
+    ours_weights = [v.numpy() for v in graph.keras_variables(model)]
     for i, (ours, theirs) in enumerate(zip(ours_weights, trained["weights"], strict=True)):
         np.testing.assert_array_equal(ours, theirs, err_msg=f"weight {i}")
     for i, (ours, theirs) in enumerate(
@@ -199,7 +201,7 @@ def test_keras_file_loads_in_upsample(
     continued = keras_reference(f"{MODULE}:keras_continue_training", str(path), x, y).output
     model.train_on_batch(one(x), one(y))
     assert int(model.optimizer.iterations.value) == continued["iterations"] == 2
-    ours_weights = [v.numpy() for v in model_config.keras_variables(model)]
+    ours_weights = [v.numpy() for v in graph.keras_variables(model)]
     for i, (ours, theirs) in enumerate(zip(ours_weights, continued["weights"], strict=True)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6, err_msg=f"weight {i}")
 
@@ -217,7 +219,7 @@ def test_weights_files_both_ways(
     model.save_weights(ours_path)
     loaded = keras_reference(f"{MODULE}:keras_load_weights", name, str(ours_path), x).output
     for i, (ours, theirs) in enumerate(
-        zip(model_config.keras_variables(model), loaded["weights"], strict=True)
+        zip(graph.keras_variables(model), loaded["weights"], strict=True)
     ):
         np.testing.assert_array_equal(ours.numpy(), theirs, err_msg=f"weight {i}")
     for i, (ours, theirs) in enumerate(
@@ -230,6 +232,6 @@ def test_weights_files_both_ways(
     ).output
     model.load_weights(tmp_path / "theirs.weights.h5")
     for i, (ours, theirs) in enumerate(
-        zip(model_config.keras_variables(model), trained["weights"], strict=True)
+        zip(graph.keras_variables(model), trained["weights"], strict=True)
     ):
         np.testing.assert_array_equal(ours.numpy(), theirs, err_msg=f"weight {i}")

@@ -18,7 +18,7 @@ import pytest
 
 from support.keras_side_saving import inputs_for, one, targets_for
 from upsample.models import load_model
-from upsample.saving import keras_file, model_config
+from upsample.saving import keras_file, serialize
 from upsample.saving.keras_file import FileFormatError
 
 Build = Callable[[str], Any]
@@ -80,7 +80,7 @@ def test_keras_archive_layout(build: Build, tmp_path: Path) -> None:
     assert set(metadata) == {"keras_version", "date_saved"}
     assert metadata["keras_version"] == "3.15.1"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d", metadata["date_saved"])
-    assert config == json.loads(json.dumps(model_config.model_to_config(model)))
+    assert config == json.loads(json.dumps(serialize.model_to_config(model)))
     assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
     assert config["compile_config"]["loss"] == "binary_crossentropy"
 
@@ -183,7 +183,7 @@ def test_round_trip_keeps_config_weights_and_predictions(
     path = tmp_path / f"{name}.keras"
     model.save(path)
     loaded = load_model(path)
-    assert model_config.model_to_config(loaded) == model_config.model_to_config(model)
+    assert serialize.model_to_config(loaded) == serialize.model_to_config(model)
     for a, b in zip(loaded.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert_same_predictions(model, loaded, inputs_for(model, seed=5))

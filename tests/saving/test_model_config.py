@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 
 from support.keras_side_saving import BUILDERS, inputs_for, one
-from upsample.saving import model_config
-from upsample.saving.model_config import ConfigError, model_from_config, model_to_config
+from upsample.models import graph
+from upsample.saving import serialize
+from upsample.saving.classes import ConfigError
+from upsample.saving.deserialize import model_from_config
+from upsample.saving.serialize import model_to_config
 
 Build = Callable[[str], Any]
 
@@ -25,7 +28,7 @@ def as_json(config: Any) -> Any:
 def copy_weights(source: Any, target: Any) -> None:
     """Copy variables in Keras's order (the two models may list layers differently)."""
     for variable, value in zip(
-        model_config.keras_variables(target), model_config.keras_variables(source), strict=True
+        graph.keras_variables(target), graph.keras_variables(source), strict=True
     ):
         variable.assign(value.numpy())
 
@@ -61,7 +64,7 @@ def as_list(outputs: Any) -> list[Any]:
 def test_get_config_and_from_config_are_the_thin_methods(build: Build) -> None:
     model = build("branches")
     config = model.get_config()
-    assert config == model_config.functional_config(model)
+    assert config == serialize.functional_config(model)
     rebuilt = type(model).from_config(as_json(config))
     assert as_json(rebuilt.get_config()) == as_json(config)
     sequential = build("seed_004")
@@ -158,7 +161,7 @@ def test_nodes_outside_the_model_are_not_counted(build: Build) -> None:
 def test_keras_call_kwargs_table() -> None:
     import upsample.layers as L
 
-    assert model_config.keras_call_kwargs(L.Dense(1)) == {}
+    assert serialize.keras_call_kwargs(L.Dense(1)) == {}
     for name, expected in [
         ("Dropout", {"training": False}),
         ("BatchNormalization", {"mask": None}),
@@ -166,7 +169,7 @@ def test_keras_call_kwargs_table() -> None:
         cls = getattr(L, name, None)
         if cls is not None:
             layer = cls(0.5) if name == "Dropout" else cls()
-            assert model_config.keras_call_kwargs(layer) == expected
+            assert serialize.keras_call_kwargs(layer) == expected
 
 
 # ---------------------------------------------------------------- reading Keras's configs
@@ -266,3 +269,13 @@ def test_unsupported_call_arguments_are_rejected(build: Build) -> None:
     layer["inbound_nodes"][0]["kwargs"] = {"scale": 2}
     with pytest.raises(ConfigError, match=r"'flatten' is called with scale=2"):
         model_from_config(config)
+
+
+def test_a_users_loss_function_has_no_config(build: Build) -> None:
+    def squared(y_true: Any, y_pred: Any) -> Any:
+        return np.mean(np.square(y_true - y_pred), axis=-1)
+
+    model = build("seed_000")
+    model.compile(optimizer="adam", loss=squared)
+    with pytest.raises(TypeError, match=r"compile argument <function .*squared"):
+        model_to_config(model)

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     # matplotlib takes most of a second to import: only when there is something to draw.
-    from upsample import plots
+    from upsample.reports import plots
 
     upsampling, transpose = results
     plots.save_png(

@@ -60,7 +60,7 @@ def _predict(model: Model, image: np.ndarray) -> np.ndarray:
 
 def _interpolations(folder: Path, console: common.Console) -> Path:
     """Seed 000: np.arange(0, 2, 0.5) as a 2x2 image, upsampled 32x."""
-    from upsample import plots  # imported when needed: matplotlib is slow to import
+    from upsample.reports import plots  # imported when needed: matplotlib is slow to import
 
     image = np.arange(0, 2, 0.5).reshape((2, 2)).astype("float32")
     console.say(f"The 2x2 image\n{image}\nupsampled {FACTOR}x by UpSampling2D:")
@@ -86,7 +86,7 @@ def _interpolations(folder: Path, console: common.Console) -> Path:
 
 def _two_by_two(folder: Path, console: common.Console) -> list[Path]:
     """Seeds 001/003: X = [[1, 2], [3, 4]] through the two layers, printed as they print it."""
-    from upsample import plots
+    from upsample.reports import plots  # imported when needed: matplotlib is slow to import
 
     x = np.asarray([[1, 2], [3, 4]])
     clear_session()  # the layer names of a fresh session, as the seeds' summaries show

@@ -204,7 +204,7 @@ def _summary_text(model: Model) -> str:
 
 
 def _write_figures(result: RunResult, digits: Digits, loss_name: str) -> None:
-    from upsample import plots  # imported when needed: matplotlib is slow to import
+    from upsample.reports import plots  # imported when needed: matplotlib is slow to import
 
     plots.save_png(
         plots.loss_curves(

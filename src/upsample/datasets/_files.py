@@ -19,6 +19,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from upsample.utils.progbar import Progbar
+
 # Tests replace this to simulate a network that is down or serves bad bytes.
 Opener = Callable[[str, float], Any]
 
@@ -61,8 +63,6 @@ def download(
     progress: bool = True,
 ) -> bytes:
     """The bytes at `url`, checked against the given digest; raises DownloadError."""
-    from upsample.utils.progbar import Progbar
-
     try:
         with open_url(url, timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None

@@ -23,7 +23,7 @@ from upsample.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
-from upsample.saving import serialization
+from upsample.utils.registry import Registry
 
 # Keras also exports every class under its snake_case name.
 constant = Constant
@@ -83,19 +83,9 @@ ALL_OBJECTS: dict[str, type[Initializer]] = {
 InitializerLike = Callable[..., NDArray[Any]]
 
 
-def serialize(initializer: Any) -> dict[str, Any] | None:
-    """The Keras dictionary of `initializer` (None stays None)."""
-    if initializer is not None and not isinstance(initializer, Initializer):
-        raise ValueError(
-            f"Only Initializer objects have a Keras config. Received: initializer={initializer!r}"
-        )
-    return serialization.serialize(initializer)
-
-
-def deserialize(config: dict[str, Any] | str) -> Initializer:
-    """An initializer from its Keras dictionary or its name."""
-    result: Initializer = serialization.deserialize(config, ALL_OBJECTS, kind="initializer")
-    return result
+INITIALIZERS = Registry("initializer", Initializer, ALL_OBJECTS, instantiates=Initializer)
+serialize = INITIALIZERS.serialize
+deserialize = INITIALIZERS.deserialize
 
 
 def get(identifier: Any) -> InitializerLike | None:
@@ -103,17 +93,11 @@ def get(identifier: Any) -> InitializerLike | None:
 
     An array becomes an initializer returning it, for the array's own shape only.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str | dict):
-        return deserialize(identifier)
-    if isinstance(identifier, np.ndarray | np.generic):
+    # A NumPy string (a `np.generic` too) is a name.
+    if isinstance(identifier, np.ndarray | np.generic) and not isinstance(identifier, str):
         return _array_initializer(np.asarray(identifier))
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    initializer: InitializerLike | None = INITIALIZERS.get(identifier)
+    return initializer
 
 
 def _array_initializer(array: NDArray[Any]) -> InitializerLike:

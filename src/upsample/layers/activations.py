@@ -40,6 +40,8 @@ def _non_negative(value: Any, message: str, name: str) -> float:
 class _Rectifier(Layer):
     """An elementwise activation without weights: `_apply` and its vector-Jacobian product."""
 
+    samples_independent = True
+
     def _apply(self, x: Array) -> Array:
         raise NotImplementedError
 

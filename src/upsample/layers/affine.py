@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from upsample import constraints, initializers, regularizers
 from upsample.layers.layer import Array, Gradients, Layer
 from upsample.ops import activations as activation_ops
 
@@ -28,6 +29,8 @@ def check_positive_int(value: Any, name: str) -> int:
 class AffineLayer(Layer):
     """A kernel, an optional bias and an activation."""
 
+    samples_independent = True
+
     def __init__(
         self,
         *,
@@ -41,8 +44,6 @@ class AffineLayer(Layer):
         bias_constraint: Any,
         **kwargs: Any,
     ) -> None:
-        from upsample import constraints, initializers, regularizers
-
         super().__init__(**kwargs)
         self.activation = activation_ops.get(activation)
         self.use_bias = bool(use_bias)
@@ -120,8 +121,6 @@ class AffineLayer(Layer):
 
     def _weights_config(self, *, activity_regularizer: bool) -> dict[str, Any]:
         """Keras's keys from "activation" to "bias_constraint", in Keras's order."""
-        from upsample import constraints, initializers, regularizers
-
         config: dict[str, Any] = {
             "activation": activation_ops.serialize(self.activation),
             "use_bias": self.use_bias,

@@ -94,6 +94,8 @@ class Dense(AffineLayer):
 class Activation(Layer):
     """Applies an activation function (by name or callable) to its input."""
 
+    samples_independent = True
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.built = True  # as Keras: built on construction, no build_config saved

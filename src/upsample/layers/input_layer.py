@@ -11,6 +11,8 @@ from upsample.layers.layer import Layer, standardize_shape
 class InputLayer(Layer):
     """Holds the symbolic input of a model: shape ``(batch_size, *shape)``."""
 
+    samples_independent = True
+
     def __init__(
         self,
         shape: Any = None,

@@ -7,7 +7,9 @@ gradients: the optimizer applies them, so a frozen layer still passes gradients
 through (a GAN trains its generator through a frozen discriminator).
 
 Custom layers may, as in Keras, implement only `call(inputs)`: they then work
-for inference, and training through them raises a clear error.
+for inference, and training through them raises a clear error.  A layer whose
+samples do not interact says so (``samples_independent = True``, as the
+built-in layers do), so that a large training batch may run one piece per core.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample import config as upsample_config
+from upsample import constraints, initializers, regularizers
 from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten, is_symbolic
 from upsample.utils.naming import auto_name
 from upsample.variables import Variable
@@ -62,8 +65,9 @@ class Layer:
 
     keras_module = "keras.layers"
     # Whether, in training, each sample's outputs depend on that sample alone (and no
-    # random draws), so that a batch may be trained in pieces with the same result.
-    samples_independent = True
+    # random draws), so that a batch may be trained in pieces with the same result
+    # (`upsample.models.pieces`).  A layer says so: by default a layer may mix samples.
+    samples_independent = False
 
     def __init__(
         self,
@@ -128,8 +132,6 @@ class Layer:
         name: str | None = None,
     ) -> Variable:
         """Create a weight, as Keras's `add_weight` (default initializer: glorot_uniform)."""
-        from upsample import constraints, initializers, regularizers
-
         init: Any = initializers.get(initializer if initializer is not None else "glorot_uniform")
         dtype = dtype or self.dtype_policy_name
         name = name or f"variable_{len(self._own_weights)}"

@@ -35,6 +35,8 @@ def _shapes_only(arrays: list[Array]) -> list[Array]:
 class Merge(Layer):
     """Base class of the merging layers: takes a list of inputs, returns one output."""
 
+    samples_independent = True
+
     # Exactly this many inputs (None: any number, at least one).
     num_inputs: ClassVar[int | None] = None
 
@@ -264,6 +266,12 @@ class Concatenate(Merge):
             raise ValueError(
                 f"The `axis` of Concatenate must be an int. Received: axis={axis!r}"
             ) from None
+
+    def build(self, input_shape: Any) -> None:
+        shapes = self._check_inputs(input_shape, same_batch=False)
+        # Joined along the batch axis, the inputs' samples are put side by side.
+        self.samples_independent = self.axis % len(shapes[0]) != 0
+        super().build(input_shape)
 
     def compute_output_shape(self, input_shape: Any) -> Shape:
         # The batch axis is checked below like any other (it may differ when it is `axis`).

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from upsample import constraints, initializers, regularizers
 from upsample.layers.layer import Array, Gradients, Layer
 
 
@@ -54,8 +55,6 @@ class BatchNormalization(Layer):
         synchronized: bool = False,
         **kwargs: Any,
     ) -> None:
-        from upsample import constraints, initializers, regularizers
-
         super().__init__(**kwargs)
         if renorm:
             raise NotImplementedError(
@@ -240,8 +239,6 @@ class BatchNormalization(Layer):
         return Gradients(dx, weight_grads)
 
     def get_config(self) -> dict[str, Any]:
-        from upsample import constraints, initializers, regularizers
-
         return {
             **super().get_config(),
             "axis": self.axis,

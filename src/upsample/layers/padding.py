@@ -70,6 +70,8 @@ def _crop(x: Array, widths: Widths, first_axis: int) -> Array:
 class _Edges(Layer):
     """Shape logic shared by padding and cropping layers (rank 1, 2 or 3)."""
 
+    samples_independent = True
+
     rank: ClassVar[int]
     argument: ClassVar[str]  # "padding" or "cropping": the constructor argument's name
     direction: ClassVar[int]  # +1 when the layer grows its input, -1 when it shrinks it

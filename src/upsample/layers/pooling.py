@@ -13,6 +13,8 @@ from upsample.ops.shapes import conv_output_length, normalize_padding, normalize
 class Pooling(Layer):
     """Windowed max or mean over each spatial axis (rank 1, 2 or 3)."""
 
+    samples_independent = True
+
     rank: int
     mode: str  # "max" or "average"
     # Keras's MaxPoolingND default to 2 per axis; AveragePoolingND require `pool_size`.

@@ -14,6 +14,8 @@ from upsample.layers.layer import Array, Gradients, Layer
 class Flatten(Layer):
     """``(batch, ...) -> (batch, prod(...))``; channels_first inputs become channels_last first."""
 
+    samples_independent = True
+
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = upsample_config.standardize_data_format(data_format)
@@ -49,6 +51,8 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshape each sample to `target_shape` (one entry may be -1)."""
+
+    samples_independent = True
 
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -17,6 +17,8 @@ from upsample.ops.shapes import normalize_tuple
 class UpSampling(Layer):
     """Upsampling by integer `size` factors along every spatial axis (rank 1, 2 or 3)."""
 
+    samples_independent = True
+
     rank: int
     default_size: Any
 

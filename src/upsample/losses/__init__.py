@@ -7,106 +7,33 @@ does; `compile_loss` is what `Model.compile` uses: it always returns a `Loss`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from upsample.losses.crossentropy import (
     binary_crossentropy,
-    binary_crossentropy_vjp,
     categorical_crossentropy,
-    categorical_crossentropy_vjp,
     sparse_categorical_crossentropy,
-    sparse_categorical_crossentropy_vjp,
 )
 from upsample.losses.functional import PerSample
-from upsample.losses.loss import FUNCTION_VJPS, Loss, LossFunctionWrapper, object_name
+from upsample.losses.functions import FUNCTIONS
+from upsample.losses.loss import Loss, object_name
 from upsample.losses.losses import (
+    ALL_OBJECTS,
+    LOSSES,
     BinaryCrossentropy,
     CategoricalCrossentropy,
+    LossFunctionWrapper,
     MeanAbsoluteError,
     MeanSquaredError,
     SparseCategoricalCrossentropy,
 )
 from upsample.losses.reduction import reduce_weighted_values, squeeze_or_expand_to_same_rank
-from upsample.losses.regression import (
-    mean_absolute_error,
-    mean_absolute_error_vjp,
-    mean_squared_error,
-    mean_squared_error_vjp,
-)
-from upsample.saving import serialization
+from upsample.losses.regression import mean_absolute_error, mean_squared_error
 
-FUNCTION_VJPS.update(
-    {
-        binary_crossentropy: binary_crossentropy_vjp,
-        categorical_crossentropy: categorical_crossentropy_vjp,
-        sparse_categorical_crossentropy: sparse_categorical_crossentropy_vjp,
-        mean_absolute_error: mean_absolute_error_vjp,
-        mean_squared_error: mean_squared_error_vjp,
-    }
-)
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {fn.__name__: fn for fn in FUNCTION_VJPS}
-
-# As ``keras/src/losses/__init__.py``: class names, function names and aliases.
-ALL_OBJECTS: dict[str, Any] = {
-    **{
-        cls.__name__: cls
-        for cls in (
-            Loss,
-            LossFunctionWrapper,
-            BinaryCrossentropy,
-            CategoricalCrossentropy,
-            SparseCategoricalCrossentropy,
-            MeanSquaredError,
-            MeanAbsoluteError,
-        )
-    },
-    **FUNCTIONS,
-    "bce": binary_crossentropy,
-    "BCE": binary_crossentropy,
-    "mae": mean_absolute_error,
-    "MAE": mean_absolute_error,
-    "mse": mean_squared_error,
-    "MSE": mean_squared_error,
-}
-
-
-def serialize(loss: Any) -> Any:
-    """The Keras form of a loss: a dictionary for objects and for built-in functions."""
-    name = getattr(loss, "__name__", None)
-    if isinstance(name, str) and FUNCTIONS.get(name) is loss:
-        # How Keras writes its own functions (e.g. inside a LossFunctionWrapper config).
-        return {
-            "module": "builtins",
-            "class_name": "function",
-            "config": name,
-            "registered_name": "function",
-        }
-    return serialization.serialize(loss)
-
-
-def deserialize(config: Any) -> Any:
-    """A loss from its Keras dictionary or its name (names of functions give the function)."""
-    if isinstance(config, dict) and config.get("class_name") == "function":
-        return serialization.deserialize(config.get("config"), FUNCTIONS, kind="loss function")
-    return serialization.deserialize(config, ALL_OBJECTS, kind="loss")
-
-
-def get(identifier: Any) -> Any:
-    """A loss from a name, a Keras dictionary, a class or a callable, as `keras.losses.get`.
-
-    Names of functions (``"mse"``, ``"binary_crossentropy"``) give the per-sample
-    function; names of classes give an instance.
-    """
-    if identifier is None:
-        return None
-    obj = deserialize(identifier) if isinstance(identifier, str | dict) else identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
-    return obj
+serialize = LOSSES.serialize
+deserialize = LOSSES.deserialize
+get = LOSSES.get
 
 
 def compile_loss(
@@ -161,6 +88,7 @@ def binary_or_sparse(
 
 __all__ = [
     "ALL_OBJECTS",
+    "FUNCTIONS",
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
     "Loss",

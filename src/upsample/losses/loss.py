@@ -1,4 +1,4 @@
-"""The `Loss` base class and `LossFunctionWrapper` (``keras/src/losses/loss.py``, ``losses.py``).
+"""The `Loss` base class (``keras/src/losses/loss.py``).
 
 A loss object computes per-sample values (`call`), weights them by
 `sample_weight` and reduces them (``"sum_over_batch_size"`` by default: the
@@ -9,7 +9,6 @@ gives through the Keras loss.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Self
 
 import numpy as np
@@ -21,7 +20,6 @@ from upsample.losses.reduction import (
     Array,
     Backward,
     reduce_weighted_values,
-    squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
 from upsample.utils.naming import auto_name, to_snake_case
@@ -52,7 +50,7 @@ class Loss:
 
     def call_vjp(self, y_true: Array, y_pred: Array) -> PerSample:
         """The per-sample values, their VJP with respect to `y_pred`, and a mask (or None)."""
-        return PerSample(self.call(y_true, y_pred), _no_gradient(self))
+        return PerSample(self.call(y_true, y_pred), no_gradient(self))
 
     def __call__(
         self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
@@ -105,7 +103,7 @@ class Loss:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _no_gradient(loss: Loss) -> Backward:
+def no_gradient(loss: Loss) -> Backward:
     def backward(cotangent: Array) -> Array:
         raise NotImplementedError(
             f"The loss {loss!r} defines no gradient: use upsample.losses' functions, or "
@@ -113,63 +111,6 @@ def _no_gradient(loss: Loss) -> Backward:
         )
 
     return backward
-
-
-VjpFunction = Callable[..., PerSample]
-
-# Per-sample loss function -> the same function returning `PerSample` (values and
-# VJP); filled by the package, read by `LossFunctionWrapper`.
-FUNCTION_VJPS: dict[Callable[..., Any], VjpFunction] = {}
-
-
-class LossFunctionWrapper(Loss):
-    """A `Loss` around a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
-
-    def __init__(
-        self,
-        fn: Callable[..., Any],
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-        dtype: DTypeLike | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.fn = fn
-        self._fn_kwargs = kwargs
-
-    def call(self, y_true: Array, y_pred: Array) -> Array:
-        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        values: Array = self.fn(y_true, y_pred, **self._fn_kwargs)
-        return values
-
-    def call_vjp(self, y_true: Array, y_pred: Array) -> PerSample:
-        fn_vjp = FUNCTION_VJPS.get(self.fn)
-        if fn_vjp is None:  # a user's function: values only
-            return PerSample(self.call(y_true, y_pred), _no_gradient(self))
-        matched_true, matched_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        values, backward, mask = fn_vjp(matched_true, matched_pred, **self._fn_kwargs)
-
-        def reshaped(cotangent: Array) -> Array:
-            return np.reshape(backward(cotangent), y_pred.shape)
-
-        return PerSample(values, reshaped, mask)
-
-    def get_config(self) -> dict[str, Any]:
-        from upsample.losses import serialize
-
-        return {**super().get_config(), "fn": serialize(self.fn), **self._fn_kwargs}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Self:
-        from upsample.losses import deserialize
-
-        config = dict(config)
-        if "fn" in config:
-            config["fn"] = deserialize(config["fn"])
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
 
 def object_name(obj: Any) -> str:

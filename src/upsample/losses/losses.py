@@ -1,13 +1,17 @@
-"""The loss classes: a `LossFunctionWrapper` each, with Keras's defaults and configs.
+"""`LossFunctionWrapper`, the loss classes (one wrapper each) and the registry of losses.
 
-Their configs are exactly Keras 3's (``keras/src/losses/losses.py``): the
-wrapped function and its arguments are not in them, only the constructor's.
+The classes' configs are exactly Keras 3's (``keras/src/losses/losses.py``):
+the wrapped function and its arguments are not in them, only the constructor's.
+A `LossFunctionWrapper`'s own config holds its function, serialized by the
+registry at the end of this module (which lists the classes above it).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Self
 
+import numpy as np
 from numpy.typing import DTypeLike
 
 from upsample.losses.crossentropy import (
@@ -15,8 +19,58 @@ from upsample.losses.crossentropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
-from upsample.losses.loss import Loss, LossFunctionWrapper
+from upsample.losses.functional import PerSample
+from upsample.losses.functions import FUNCTION_VJPS, FUNCTIONS
+from upsample.losses.loss import Loss, no_gradient
+from upsample.losses.reduction import Array, squeeze_or_expand_to_same_rank
 from upsample.losses.regression import mean_absolute_error, mean_squared_error
+from upsample.utils.registry import Registry
+
+
+class LossFunctionWrapper(Loss):
+    """A `Loss` around a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true: Array, y_pred: Array) -> Array:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        values: Array = self.fn(y_true, y_pred, **self._fn_kwargs)
+        return values
+
+    def call_vjp(self, y_true: Array, y_pred: Array) -> PerSample:
+        fn_vjp = FUNCTION_VJPS.get(self.fn)
+        if fn_vjp is None:  # a user's function: values only
+            return PerSample(self.call(y_true, y_pred), no_gradient(self))
+        matched_true, matched_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        values, backward, mask = fn_vjp(matched_true, matched_pred, **self._fn_kwargs)
+
+        def reshaped(cotangent: Array) -> Array:
+            return np.reshape(backward(cotangent), y_pred.shape)
+
+        return PerSample(values, reshaped, mask)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "fn": LOSSES.serialize(self.fn), **self._fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Self:
+        config = dict(config)
+        if "fn" in config:
+            config["fn"] = LOSSES.deserialize(config["fn"])
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
 
 class MeanSquaredError(LossFunctionWrapper):
@@ -141,3 +195,30 @@ class SparseCategoricalCrossentropy(_CrossentropyConfig):
         self.from_logits = from_logits
         self.ignore_class = ignore_class
         self.axis = axis
+
+
+# As ``keras/src/losses/__init__.py``: class names, function names and aliases.
+ALL_OBJECTS: dict[str, Any] = {
+    **{
+        cls.__name__: cls
+        for cls in (
+            Loss,
+            LossFunctionWrapper,
+            BinaryCrossentropy,
+            CategoricalCrossentropy,
+            SparseCategoricalCrossentropy,
+            MeanSquaredError,
+            MeanAbsoluteError,
+        )
+    },
+    **FUNCTIONS,
+    "bce": binary_crossentropy,
+    "BCE": binary_crossentropy,
+    "mae": mean_absolute_error,
+    "MAE": mean_absolute_error,
+    "mse": mean_squared_error,
+    "MSE": mean_squared_error,
+}
+
+# `get` gives the per-sample function for a function's name, an instance for a class.
+LOSSES = Registry("loss", Loss, ALL_OBJECTS, functions=FUNCTIONS, instantiates=object)

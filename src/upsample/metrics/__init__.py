@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from upsample.losses import binary_or_sparse
+from upsample.losses import LossFunctionWrapper, binary_or_sparse, object_name
 from upsample.losses.crossentropy import sparse_categorical_crossentropy
-from upsample.losses.loss import LossFunctionWrapper, object_name
 from upsample.losses.losses import SparseCategoricalCrossentropy
 from upsample.metrics.accuracy_metrics import (
     Accuracy,
@@ -34,7 +33,7 @@ from upsample.metrics.regression_metrics import (
     MeanSquaredError,
     RootMeanSquaredError,
 )
-from upsample.saving import serialization
+from upsample.utils.registry import Registry
 
 _CLASSES: dict[str, type[Metric]] = {
     "Metric": Metric,
@@ -74,15 +73,9 @@ ALL_OBJECTS: dict[str, type[Metric]] = {
 }
 
 
-def serialize(metric: Metric) -> dict[str, Any] | None:
-    """The Keras dictionary of `metric`."""
-    return serialization.serialize(metric)
-
-
-def deserialize(config: dict[str, Any] | str) -> Metric:
-    """A metric from its Keras dictionary or its name."""
-    result: Metric = serialization.deserialize(config, ALL_OBJECTS, kind="metric")
-    return result
+METRICS = Registry("metric", Metric, ALL_OBJECTS, instantiates=object)
+serialize = METRICS.serialize
+deserialize = METRICS.deserialize
 
 
 def get(
@@ -102,14 +95,7 @@ def get(
         return compile_metric(
             identifier, output_shape=output_shape, target_shape=target_shape, loss=loss
         )
-    if identifier is None:
-        return None
-    obj = deserialize(identifier) if isinstance(identifier, str | dict) else identifier
-    if isinstance(obj, type):
-        obj = obj()
-    if not callable(obj):
-        raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
-    return obj
+    return METRICS.get(identifier)
 
 
 def compile_metric(

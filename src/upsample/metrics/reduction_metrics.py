@@ -12,6 +12,7 @@ from typing import Any, Self
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from upsample import losses
 from upsample.losses.reduction import Array, divide_no_nan, squeeze_or_expand_to_same_rank
 from upsample.metrics.metric import Metric
 
@@ -111,15 +112,11 @@ class MeanMetricWrapper(Mean):
         return array.astype(self.dtype) if np.issubdtype(array.dtype, np.floating) else array
 
     def get_config(self) -> dict[str, Any]:
-        from upsample.losses import serialize
-
-        return {**super().get_config(), "fn": serialize(self._fn), **self._fn_kwargs}
+        return {**super().get_config(), "fn": losses.serialize(self._fn), **self._fn_kwargs}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Self:
-        from upsample.losses import deserialize
-
         config = dict(config)
         if "fn" in config:
-            config["fn"] = deserialize(config["fn"])
+            config["fn"] = losses.deserialize(config["fn"])
         return cls(**config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,7 +99,16 @@ def batch_slices(
         yield slice(start, stop) if order is None else order[start:stop]
 
 
+@overload
+def take(arrays: list[Array], index: slice | Array) -> list[Array]: ...
+
+
+@overload
+def take(arrays: list[Array] | None, index: slice | Array) -> list[Array] | None: ...
+
+
 def take(arrays: list[Array] | None, index: slice | Array) -> list[Array] | None:
+    """The samples at `index` of every array (None stays None)."""
     if arrays is None:
         return None
     return [a[index] for a in arrays]

@@ -14,10 +14,12 @@ import numpy as np
 
 from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten
 from upsample.layers.layer import Array, Gradients, Layer
+from upsample.models.graph import map_graph
 from upsample.models.model import Model
+from upsample.models.saving_hook import saving
 
 
-class Functional(Model):
+class Functional(Model, graph=True):
     """A model defined by its symbolic inputs and outputs: ``Model(inputs, outputs)``."""
 
     def __init__(
@@ -39,8 +41,6 @@ class Functional(Model):
                 )
         # Keras's order: layers by decreasing depth from the outputs (it is also the order
         # of `model.layers`, of the weights, and of the keys in saved files).
-        from upsample.saving.model_config import map_graph
-
         nodes, layers = map_graph(self.inputs, self.outputs)
         input_ids = {id(t) for t in self.inputs}
         reachable = {id(t) for node in nodes for t in node.outputs} | input_ids
@@ -236,16 +236,14 @@ class Functional(Model):
         self.built = True
 
     def get_config(self) -> dict[str, Any]:
-        """Keras's functional config (see `upsample.saving.model_config`)."""
-        from upsample.saving import model_config
-
-        return model_config.functional_config(self)
+        """Keras's functional config (see `upsample.saving.serialize`)."""
+        config: dict[str, Any] = saving().serialize.functional_config(self)
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Functional:
-        from upsample.saving import model_config
-
-        return model_config.functional_from_config(config, custom_objects)
+        model: Functional = saving().deserialize.functional_from_config(config, custom_objects)
+        return model
 
 
 def _accumulate(store: dict[int, Array], key: int, value: Array) -> None:

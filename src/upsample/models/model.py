@@ -6,21 +6,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from upsample.layers.layer import Layer
+from upsample.models.saving_hook import saving
+from upsample.models.summary import print_summary
 from upsample.models.trainer import Trainer
 
 
-class Model(Trainer, Layer):
+class Model(Layer, Trainer):
     """Groups layers into an object with training and inference features."""
+
+    # What ``Model(inputs, outputs)`` makes: `Functional`, which is a subclass, so this
+    # module cannot import it; it names itself with ``class Functional(Model, graph=True)``.
+    _graph_class: ClassVar[type[Model] | None] = None
+
+    def __init_subclass__(cls, *, graph: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if graph:
+            Model._graph_class = cls
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs):
-            from upsample.models.functional import Functional
-
+            assert Model._graph_class is not None  # `upsample.models` imports functional.py
             # Python then runs Functional.__init__ with the same arguments.
-            return super().__new__(Functional)
+            return super().__new__(Model._graph_class)
         return super().__new__(cls)
 
     def __init__(self, *, name: str | None = None, trainable: bool = True, **kwargs: Any) -> None:
@@ -31,8 +41,14 @@ class Model(Trainer, Layer):
         return []
 
     @property
-    def samples_independent(self) -> bool:  # type: ignore[override]
-        return all(layer.samples_independent for layer in self.layers)
+    def samples_independent(self) -> bool:  # type: ignore[override]  # read from the layers
+        """Whether every layer says its samples are independent (no layers: it cannot say)."""
+        layers = self.layers
+        return bool(layers) and all(layer.samples_independent for layer in layers)
+
+    def activation_bytes_per_sample(self) -> int:
+        """Bytes of every layer's outputs for one sample; 0: unknown (graph models know it)."""
+        return 0
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """The layer called `name`, or at position `index` of `layers` (as Keras)."""
@@ -76,8 +92,6 @@ class Model(Trainer, Layer):
         layer_range: Any = None,
     ) -> None:
         """Print Keras 3's table: layer (type), output shape, param #, and the totals."""
-        from upsample.models.summary import print_summary
-
         print_summary(
             self,
             line_length=line_length,
@@ -90,17 +104,11 @@ class Model(Trainer, Layer):
 
     def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None) -> None:
         """Write a `.keras` file (Keras 3's format) atomically."""
-        from upsample.saving.keras_file import save_model
-
-        save_model(self, filepath, overwrite=overwrite)
+        saving().save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
         """Write the weights to a `.weights.h5` file (Keras 3's layout) atomically."""
-        from upsample.saving.keras_file import save_weights
-
-        save_weights(self, filepath, overwrite=overwrite)
+        saving().save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
-        from upsample.saving.keras_file import load_weights
-
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving().load_weights(self, filepath, skip_mismatch=skip_mismatch)

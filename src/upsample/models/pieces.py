@@ -14,9 +14,11 @@ The result is the same step: a ``sum_over_batch_size`` loss over the batch is
 the sum over pieces of each piece's loss scaled by its share of the batch, and
 so is its gradient, so the weight gradients are the per-piece gradients summed
 (in a fixed order: the same every run).  Only float rounding differs from one
-pass over the whole batch.  A model qualifies only when each sample's outputs
-depend on that sample alone (no BatchNormalization or Dropout in training) and
-every loss reduces by ``sum_over_batch_size`` without a mask.
+pass over the whole batch.  A model qualifies only when every layer declares
+that each sample's outputs depend on that sample alone
+(`Layer.samples_independent`: the built-in layers but BatchNormalization and
+Dropout do, a user's layer only if it says so) and every loss reduces by
+``sum_over_batch_size`` without a mask.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from upsample.layers.keras_tensor import KerasTensor
 from upsample.layers.layer import Gradients, Layer
 from upsample.models.functional import Functional
 from upsample.models.model import Model
+from upsample.models.saving_hook import saving
 
 
 class Sequential(Model):
@@ -210,16 +211,16 @@ class Sequential(Model):
         return self._graph().compute_output_shape(input_shape)
 
     def get_config(self) -> dict[str, Any]:
-        """Keras's Sequential config (see `upsample.saving.model_config`)."""
-        from upsample.saving import model_config
-
-        return model_config.sequential_config(self)
+        """Keras's Sequential config (see `upsample.saving.serialize`)."""
+        config: dict[str, Any] = saving().serialize.sequential_config(self)
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
-        from upsample.saving import model_config
-
-        return model_config.sequential_from_config(config, custom_objects, cls=cls)
+        model: Sequential = saving().deserialize.sequential_from_config(
+            config, custom_objects, cls=cls
+        )
+        return model
 
 
 def _built_input_shape(layer: Layer) -> Any:

@@ -88,11 +88,10 @@ def _format_shape(shape: Any) -> str:
 
 def _layer_rows(model: Any) -> tuple[list[Layer], bool]:
     """The layers to list and whether the model is sequential-like (no branching)."""
-    from upsample.models.functional import Functional
-
-    if not isinstance(model, Functional):
+    # A functional model's calls; a Sequential (or subclassed) model lists a chain.
+    nodes = getattr(model, "_nodes", None)
+    if nodes is None:
         return list(model.layers), True
-    nodes = model._nodes
     sequential_like = all(len(node.inputs) == 1 for node in nodes)
     consumers: dict[int, int] = {}
     for node in nodes:

@@ -8,28 +8,67 @@ mean of the batch losses weighted by batch size, regularization included.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from upsample import losses as losses_module
+from upsample import metrics as metrics_module
+from upsample import optimizers
+from upsample.callbacks import CallbackList, History
+from upsample.layers.layer import Gradients
 from upsample.models import data as data_utils
 from upsample.models import pieces
 from upsample.ops import _parallel
 from upsample.random import global_generator
-
-if TYPE_CHECKING:
-    from upsample.callbacks import History
+from upsample.variables import Variable
 
 Array = np.ndarray
+
+
+class TrainedModel(Protocol):
+    """What the trainer needs from the model it is mixed into (`Model` provides it)."""
+
+    def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]: ...
+
+    def backward(
+        self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
+    ) -> Gradients: ...
+
+    @property
+    def trainable_weights(self) -> list[Variable]: ...
+
+    def regularization(self) -> tuple[float, dict[int, Array]]: ...
+
+    def apply_constraints(self) -> None: ...
+
+    def check_input_shape(self, input_shape: Any) -> None: ...
+
+    @property
+    def output_names(self) -> list[str]: ...
+
+    @property
+    def output_shapes(self) -> list[tuple[int | None, ...]]: ...
+
+    @property
+    def samples_independent(self) -> bool: ...
+
+    def activation_bytes_per_sample(self) -> int: ...
+
+
+# For the type checker the trainer is such a model, so that its calls are checked and
+# `Model` must provide every member; at run time it is a plain mixin, after `Layer`
+# in `Model`'s bases (a Protocol base would give every model Protocol's metaclass).
+if TYPE_CHECKING:
+    _TrainerBase = TrainedModel
+else:
+    _TrainerBase = object
 
 
 class _Compiled:
     """What `compile` resolved: one loss (and weight) and metrics per model output."""
 
-    def __init__(self, model: Any, loss: Any, loss_weights: Any, metrics: Any) -> None:
-        from upsample import losses as losses_module
-        from upsample import metrics as metrics_module
-
+    def __init__(self, model: TrainedModel, loss: Any, loss_weights: Any, metrics: Any) -> None:
         outputs = model.output_names
         self.output_names = outputs
         self.losses: list[Any] = [
@@ -126,8 +165,8 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-class Trainer:
-    """Mixed into `Model`; relies on `forward`, `backward`, `trainable_weights`."""
+class Trainer(_TrainerBase):
+    """Keras's training API, mixed into `Model`; what it needs from the model: `TrainedModel`."""
 
     optimizer: Any = None
     compiled: bool = False
@@ -151,8 +190,6 @@ class Trainer:
         auto_scale_loss: bool = True,
     ) -> None:
         """Choose the optimizer, loss and metrics (names or objects), as Keras."""
-        from upsample import optimizers
-
         if weighted_metrics:
             raise NotImplementedError("upsample does not support `weighted_metrics`.")
         if loss is None:
@@ -242,13 +279,13 @@ class Trainer:
         A piece's loss and gradients are scaled by its share, so that the pieces'
         results add up to the batch's (see `pieces`).
         """
-        outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)  # type: ignore[attr-defined]
+        outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)
         predictions = self._predictions(outputs)
         loss, per_output, grads = self._loss_and_grads(y, predictions, sample_weight)
         if share != 1.0:
             grads = [g * np.asarray(share, g.dtype) for g in grads]
             loss, per_output = loss * share, [v * share for v in per_output]
-        result = self.backward(  # type: ignore[attr-defined]
+        result = self.backward(
             cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
         )
         return pieces.PieceResult(loss, per_output, predictions, result.weights or [])
@@ -263,8 +300,8 @@ class Trainer:
         else:
             step = pieces.train_in_pieces(
                 lambda piece, share: self._gradients(
-                    data_utils.take(x, piece),  # type: ignore[arg-type]
-                    data_utils.take(y, piece),  # type: ignore[arg-type]
+                    data_utils.take(x, piece),
+                    data_utils.take(y, piece),
                     data_utils.take(sample_weight, piece),
                     share,
                 ),
@@ -272,23 +309,23 @@ class Trainer:
                 len(x[0]),
             )
         loss, per_output, predictions, weight_grads = step
-        regularization, regularization_grads = self.regularization()  # type: ignore[attr-defined]
-        variables = self.trainable_weights  # type: ignore[attr-defined]
+        regularization, regularization_grads = self.regularization()
+        variables = self.trainable_weights
         for i, variable in enumerate(variables):
             extra = regularization_grads.get(id(variable))
             if extra is not None:
                 weight_grads[i] = weight_grads[i] + extra
         if variables:
             self.optimizer.apply(weight_grads, variables)
-            self.apply_constraints()  # type: ignore[attr-defined]
+            self.apply_constraints()
         self._update_metrics(compiled, y, predictions, loss + regularization, per_output, len(x[0]))
 
     def _test_step(self, x: list[Array], y: list[Array], sample_weight: list[Array] | None) -> None:
         compiled = self._require_compiled("evaluate")
-        outputs, _ = self.forward(x if len(x) > 1 else x[0], training=False)  # type: ignore[attr-defined]
+        outputs, _ = self.forward(x if len(x) > 1 else x[0], training=False)
         predictions = self._predictions(outputs)
         loss, per_output, _ = self._loss_and_grads(y, predictions, sample_weight)
-        regularization, _ = self.regularization()  # type: ignore[attr-defined]
+        regularization, _ = self.regularization()
         self._update_metrics(compiled, y, predictions, loss + regularization, per_output, len(x[0]))
 
     @staticmethod
@@ -383,8 +420,8 @@ class Trainer:
                 for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
                     callback_list.on_train_batch_begin(step)
                     self._train_step(
-                        data_utils.take(xs, index),  # type: ignore[arg-type]
-                        data_utils.take(ys, index),  # type: ignore[arg-type]
+                        data_utils.take(xs, index),
+                        data_utils.take(ys, index),
                         data_utils.take(sws, index),
                     )
                     callback_list.on_train_batch_end(step, compiled.logs())
@@ -404,8 +441,6 @@ class Trainer:
         self, callbacks: Any, verbose: Any, epochs: int, steps: int, add_history: bool = False
     ) -> Any:
         """A `CallbackList` for one call; one the user made is used as it is (as Keras)."""
-        from upsample.callbacks import CallbackList
-
         if isinstance(callbacks, CallbackList):
             return callbacks
         # `verbose` goes unresolved: Keras's `history.params` shows "auto".
@@ -445,7 +480,7 @@ class Trainer:
         """
         self._ensure_graph_built([x[:batch_size] for x in xs])
         shapes = [(None, *np.shape(x)[1:]) for x in xs]
-        self.check_input_shape(shapes[0] if len(shapes) == 1 else shapes)  # type: ignore[attr-defined]
+        self.check_input_shape(shapes[0] if len(shapes) == 1 else shapes)
 
     def _check_targets(self, ys: list[Array], what: str) -> None:
         """Try each loss on one target against an output of the model's shape.
@@ -462,13 +497,14 @@ class Trainer:
         for loss, target, shape, name in zip(
             compiled.losses,
             ys,
-            self.output_shapes,  # type: ignore[attr-defined]
+            self.output_shapes,
             compiled.output_names,
             strict=True,
         ):
-            if any(d is None for d in shape[1:]) or len(target) == 0:
+            dims = [d for d in shape[1:] if d is not None]
+            if len(dims) < len(shape) - 1 or len(target) == 0:
                 continue
-            probe = np.full((1, *shape[1:]), 0.5, dtype=np.float32)
+            probe = np.full((1, *dims), 0.5, dtype=np.float32)
             try:
                 loss.value_and_grad(target[:1], probe)
             except ValueError as error:
@@ -503,8 +539,8 @@ class Trainer:
         for step, index in enumerate(data_utils.batch_slices(len(xs[0]), batch_size)):
             callback_list.on_test_batch_begin(step)
             self._test_step(
-                data_utils.take(xs, index),  # type: ignore[arg-type]
-                data_utils.take(ys, index),  # type: ignore[arg-type]
+                data_utils.take(xs, index),
+                data_utils.take(ys, index),
                 data_utils.take(sws, index),
             )
             callback_list.on_test_batch_end(step, compiled.logs())
@@ -563,7 +599,7 @@ class Trainer:
             callback_list.on_predict_batch_begin(step)
             batch = data_utils.take(xs, index)
             assert batch is not None
-            outputs, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)  # type: ignore[attr-defined]
+            outputs, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)
             outputs_per_batch.append(self._predictions(outputs))
             callback_list.on_predict_batch_end(step, {"outputs": outputs})
         callback_list.on_predict_end()
@@ -614,7 +650,7 @@ class Trainer:
             raise ValueError("`predict_on_batch` needs input data `x`.")
         data_utils.check_lengths(("x", xs))
         self._check_inputs(xs, len(xs[0]))
-        outputs, _ = self.forward(xs if len(xs) > 1 else xs[0], training=False)  # type: ignore[attr-defined]
+        outputs, _ = self.forward(xs if len(xs) > 1 else xs[0], training=False)
         return outputs
 
     def _ensure_graph_built(self, xs: list[Array] | None = None) -> None:
@@ -623,9 +659,6 @@ class Trainer:
 
 def _check_identifiers(loss: Any, metrics: Any) -> None:
     """Resolve loss and metric names that need no shapes, so that a typo fails in `compile`."""
-    from upsample import losses as losses_module
-    from upsample import metrics as metrics_module
-
     items = loss.values() if isinstance(loss, dict) else _as_list(loss)
     for item in items:
         if not (isinstance(item, str) and item.lower() in ("crossentropy", "ce")):

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from upsample.optimizers._libm import powf
-from upsample.saving import serialization
+from upsample.utils.registry import Registry
 
 f32 = np.float32
 
@@ -214,12 +214,6 @@ ALL_OBJECTS: dict[str, type[LearningRateSchedule]] = {
 }
 
 
-def serialize(schedule: LearningRateSchedule) -> dict[str, Any] | None:
-    """The Keras dictionary of `schedule`."""
-    return serialization.serialize(schedule)
-
-
-def deserialize(config: dict[str, Any] | str) -> LearningRateSchedule:
-    """A schedule from its Keras dictionary."""
-    result: LearningRateSchedule = serialization.deserialize(config, ALL_OBJECTS, kind="schedule")
-    return result
+SCHEDULES = Registry("schedule", LearningRateSchedule, ALL_OBJECTS)
+serialize = SCHEDULES.serialize
+deserialize = SCHEDULES.deserialize

@@ -1,5 +1,6 @@
-"""Saving and loading: Keras 3's object serialization and `.keras` files."""
+"""Saving and loading: Keras 3's configs of models (both ways) and `.keras` files."""
 
+from upsample.saving import deserialize, serialize
 from upsample.saving.keras_file import load_model, load_weights, save_model, save_weights
 
-__all__ = ["load_model", "load_weights", "save_model", "save_weights"]
+__all__ = ["deserialize", "load_model", "load_weights", "save_model", "save_weights", "serialize"]

@@ -4,7 +4,7 @@ A ``.keras`` file is a zip archive (members stored uncompressed, as Keras
 writes them) of:
 
 - ``metadata.json``: ``{"keras_version": ..., "date_saved": "%Y-%m-%d@%H:%M:%S"}``;
-- ``config.json``: the model's Keras dictionary (`model_config.model_to_config`);
+- ``config.json``: the model's Keras dictionary (`serialize.model_to_config`);
 - ``model.weights.h5``: every variable, keyed by *where* it lives, not by name.
 
 Inside the HDF5 file (Keras's ``saving_lib._save_state``) each object gets a
@@ -39,13 +39,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from upsample.saving import model_config
+from upsample.layers.layer import Layer
+from upsample.models.functional import Functional
+from upsample.models.graph import keras_variables, own_variables
+from upsample.models.model import Model
+from upsample.models.sequential import Sequential
+from upsample.saving.classes import ConfigError
+from upsample.saving.deserialize import model_from_config
+from upsample.saving.serialize import model_to_config
+from upsample.utils.naming import to_snake_case
 
 if TYPE_CHECKING:
     import h5py  # type: ignore[import-untyped]
-
-    from upsample.layers.layer import Layer
-    from upsample.models.model import Model
 
 # The Keras release whose format these files reproduce (Keras does not read it back).
 KERAS_VERSION = "3.15.1"
@@ -174,7 +179,7 @@ def load_weights(model: Model, filepath: Any, skip_mismatch: bool = False) -> No
 
 
 def _model_bytes(model: Model) -> bytes:
-    config_json = json.dumps(_jsonable(model_config.model_to_config(model), "config.json"))
+    config_json = json.dumps(_jsonable(model_to_config(model), "config.json"))
     metadata_json = json.dumps(
         {
             "keras_version": KERAS_VERSION,
@@ -299,18 +304,18 @@ def _walk(model: Layer) -> list[_Entry]:
     def visit(obj: Layer, path: str) -> None:
         if id(obj) in visited:
             return
-        entries.append(_Entry(path, obj.name, model_config.own_variables(obj), obj))
+        entries.append(_Entry(path, obj.name, own_variables(obj), obj))
         visited.add(id(obj))
-        if _is_graph_model(obj):
-            visit_container(model_config.keras_layer_order(obj), _join(path, "layers"))
+        if isinstance(obj, Functional | Sequential):
+            visit_container(obj.layers, _join(path, "layers"))
         else:
             # Other layers (and subclassed models) hold sublayers in attributes.
             for attribute, value in _sublayer_attributes(obj):
-                if _is_layer(value):
+                if isinstance(value, Layer):
                     visit(value, _join(path, attribute))
                 else:
                     visit_container(value, _join(path, attribute))
-        optimizer = getattr(obj, "optimizer", None) if _is_model(obj) else None
+        optimizer = obj.optimizer if isinstance(obj, Model) else None
         if optimizer is not None and id(optimizer) not in visited:
             visited.add(id(optimizer))
             order = _optimizer_order(optimizer, obj)
@@ -322,8 +327,8 @@ def _walk(model: Layer) -> list[_Entry]:
     def visit_container(items: Any, path: str) -> None:
         used: dict[str, int] = {}
         for item in items.values() if isinstance(items, Mapping) else items:
-            if _is_layer(item):
-                visit(item, _join(path, _unique_key(_snake_case(type(item).__name__), used)))
+            if isinstance(item, Layer):
+                visit(item, _join(path, _unique_key(to_snake_case(type(item).__name__), used)))
 
     visit(model, "")
     return entries
@@ -335,38 +340,15 @@ def _sublayer_attributes(layer: Layer) -> list[tuple[str, Any]]:
     for attribute, value in vars(layer).items():
         if attribute.startswith("__") or attribute in ("_inbound_nodes", "optimizer"):
             continue
-        if _is_layer(value) or (
+        if isinstance(value, Layer) or (
             isinstance(value, list | tuple | dict)
-            and any(_is_layer(v) for v in (value.values() if isinstance(value, dict) else value))
+            and any(
+                isinstance(v, Layer) for v in (value.values() if isinstance(value, dict) else value)
+            )
         ):
             found.append((attribute, value))
     # Keras sorts attribute names, private ones last.
     return sorted(found, key=lambda item: "~" + item[0] if item[0].startswith("_") else item[0])
-
-
-def _is_layer(value: Any) -> bool:
-    from upsample.layers.layer import Layer
-
-    return isinstance(value, Layer)
-
-
-def _is_graph_model(value: Any) -> bool:
-    from upsample.models.functional import Functional
-    from upsample.models.sequential import Sequential
-
-    return isinstance(value, Functional | Sequential)
-
-
-def _is_model(value: Any) -> bool:
-    from upsample.models.model import Model
-
-    return isinstance(value, Model)
-
-
-def _snake_case(name: str) -> str:
-    from upsample.utils.naming import to_snake_case
-
-    return to_snake_case(name)
 
 
 def _unique_key(name: str, used: dict[str, int]) -> str:
@@ -397,7 +379,7 @@ def _optimizer_order(optimizer: Any, model: Layer) -> list[int]:
     """
     variables = optimizer.variables
     built = list(getattr(optimizer, "_trainable_variables", []))
-    rank = {id(v): i for i, v in enumerate(model_config.keras_variables(model))}
+    rank = {id(v): i for i, v in enumerate(keras_variables(model))}
     identity = list(range(len(variables)))
     if [rank.get(id(v), -1) for v in built] == sorted(rank.get(id(v), -1) for v in built):
         return identity
@@ -480,13 +462,13 @@ def _load_model_from(
             )
         weights = _read_member(archive, WEIGHTS_FILENAME, where)
     try:
-        model = model_config.model_from_config(config, custom_objects, compile=compile)
+        model = model_from_config(config, custom_objects, compile=compile)
     except NotImplementedError as error:
         raise NotImplementedError(f"Cannot load the model in '{where}': {error}") from error
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         # Whatever went wrong deep in a layer's config, say which file it came from.
-        detail = error if isinstance(error, model_config.ConfigError) else repr(error)
-        raise model_config.ConfigError(f"Cannot load the model in '{where}': {detail}") from error
+        detail = error if isinstance(error, ConfigError) else repr(error)
+        raise ConfigError(f"Cannot load the model in '{where}': {detail}") from error
     _load_state(model, weights, f"{WEIGHTS_FILENAME} in '{where}'", skip_mismatch=False)
     return model
 

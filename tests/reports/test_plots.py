@@ -11,9 +11,9 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage, imread
 from matplotlib.text import Text
 
-from upsample import plots
+from upsample.reports import plots
 
-SRC = Path(__file__).resolve().parent.parent / "src" / "upsample"
+SRC = Path(__file__).resolve().parents[2] / "src" / "upsample"
 
 
 def _png_shape(figure: Figure, path: Path) -> tuple[int, ...]:
@@ -122,7 +122,9 @@ def test_save_png_leaves_no_temporary_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [SRC / "plots.py", *sorted((SRC / "cli").glob("*.py"))], ids=lambda p: p.name
+    "path",
+    [SRC / "reports" / "plots.py", *sorted((SRC / "cli").glob("*.py"))],
+    ids=lambda p: p.name,
 )
 def test_pyplot_is_never_imported(path: Path) -> None:
     tree = ast.parse(path.read_text())
