@@ -108,7 +108,7 @@ def load(
     """
     tried: list[str] = []
     name = path or "mnist.npz"
-    explicit = explicit_file(name)
+    explicit = _explicit_file(name)
     data: dict[str, np.ndarray] | None
     source: Source | None
     if explicit is not None:
@@ -132,7 +132,7 @@ def load(
     return ((data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])), source
 
 
-def explicit_file(path: str) -> Path | None:
+def _explicit_file(path: str) -> Path | None:
     """`path` as a file the user named, or None for a bare name looked up in the caches."""
     separators = [os.sep, *([os.altsep] if os.altsep else [])]
     if path.startswith("~") or any(separator in path for separator in separators):
