@@ -29,6 +29,7 @@ LOCAL_IMPORTS_ALLOWED = {
     ("cli/compare.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/demo.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/training.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("cli/explain.py", "upsample.reports.plots"): "matplotlib is slow to import",
 }
 
 

@@ -135,7 +135,7 @@ def test_resume_continues_from_the_saved_epoch(run: Run, tmp_path: Path) -> None
     ("argv", "message"),
     [
         (["ae-upsampling", "--epochs", "1"], "already has 1 epoch(s)"),
-        (["ae-transpose", "--epochs", "3"], "holds a ae-upsampling run, not ae-transpose"),
+        (["ae-transpose", "--epochs", "3"], "holds a run of ae-upsampling, not of ae-transpose"),
     ],
 )
 def test_resume_refuses_what_it_cannot_continue(run: Run, argv: list[str], message: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -96,3 +97,25 @@ def test_sparse_labels_still_fit_a_softmax_output() -> None:
     m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     history = m.fit(np.ones((4, 4, 4, 1)), np.array([0, 1, 2, 1]), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.parametrize(
+    ("method", "name"),
+    [
+        (lambda m, x, y: m.predict(x, verbose=0), "`x`"),
+        (lambda m, x, y: m.fit(x, y, verbose=0), "`x`"),
+        (lambda m, x, y: m.evaluate(x, y, verbose=0), "`x`"),
+        (lambda m, x, y: m.train_on_batch(x, y), "`x`"),
+        (lambda m, x, y: m.fit(x.real, y.astype(np.complex64), verbose=0), "`y`"),
+        (lambda m, x, y: m(x), "The input of layer 'sequential"),
+    ],
+)
+def test_complex_data_is_refused_not_truncated(method: Any, name: str) -> None:
+    m = model()
+    before = [w.copy() for w in m.get_weights()]
+    x = np.ones((2, 4, 4, 1)) * (1 + 2j)
+    y = np.ones((2, 2, 2, 2))
+    with pytest.raises(TypeError, match=rf"{re.escape(name)}.* is complex \(dtype=complex"):
+        method(m, x, y)
+    for a, b in zip(m.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -292,11 +292,9 @@ def test_decay_is_ignored_with_a_warning_as_in_keras() -> None:
         SGD(decay=0.1)
 
 
-def test_keras_accepts_what_it_does_not_check() -> None:
-    """Keras does not reject these; neither do we (a negative rate ascends)."""
+def test_a_numpy_float_learning_rate_is_accepted_silently() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        Adam(learning_rate=-1.0, beta_1=2.0, epsilon=-1.0)
         SGD(learning_rate=np.float32(0.1))
 
 

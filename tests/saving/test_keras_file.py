@@ -7,6 +7,7 @@ import json
 import os
 import re
 import stat
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -386,6 +387,17 @@ def test_overwrite_false_asks_first(
     assert "overwrite=True" in capsys.readouterr().out
 
 
+def test_save_errors_name_the_file_asked_for(build: Build, tmp_path: Path) -> None:
+    path = tmp_path / "missing-folder" / "model.keras"
+    with pytest.raises(FileNotFoundError) as caught:
+        build("seed_004").save(path)
+    assert caught.value.filename == str(path)
+    with pytest.raises(FileNotFoundError) as caught:
+        build("seed_004").save_weights(path.with_name("model.weights.h5"))
+    assert caught.value.filename == str(path.with_name("model.weights.h5"))
+    assert ".tmp" not in str(caught.value)
+
+
 def test_permissions_are_kept(build: Build, tmp_path: Path) -> None:
     path = tmp_path / "model.keras"
     build("seed_004").save(path)
@@ -448,6 +460,34 @@ def test_corrupt_weights_member(build: Build, tmp_path: Path) -> None:
 def test_invalid_json(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "bad.keras", {"config.json": b"{not json", "model.weights.h5": b""})
     with pytest.raises(FileFormatError, match=r"config\.json in '.*bad\.keras' is not valid JSON"):
+        load_model(path)
+
+
+def test_a_config_nested_too_deeply_names_the_file(tmp_path: Path) -> None:
+    depth = sys.getrecursionlimit() + 100
+    nested_json = b"[" * depth + b"]" * depth
+    path = write_zip(tmp_path / "deep.keras", {"config.json": nested_json, "model.weights.h5": b""})
+    with pytest.raises(
+        FileFormatError, match=r"config\.json in '.*deep\.keras' is nested too deep"
+    ):
+        load_model(path)
+
+
+def test_a_deep_structure_inside_a_model_config_names_the_file(
+    build: Build, tmp_path: Path
+) -> None:
+    source = tmp_path / "model.keras"
+    compiled(build("seed_004")).save(source)
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["compile_config"]["loss"] = "PLACEHOLDER"
+    # Deep enough for the reader's recursion, whether JSON's or the config walk's ends first.
+    depth = sys.getrecursionlimit() + 100
+    deep_loss = "[" * depth + '"mse"' + "]" * depth
+    members["config.json"] = json.dumps(config).replace('"PLACEHOLDER"', deep_loss).encode()
+    path = write_zip(tmp_path / "deep-loss.keras", members)
+    with pytest.raises(FileFormatError, match=r"deep-loss\.keras' is nested too deep"):
         load_model(path)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from upsample.layers.convolutional import ConvTranspose
 from upsample.ops.shapes import (
     ConvGeometry,
     Padding,
@@ -131,8 +132,6 @@ def transpose_geometry(
 
 def conv_transpose_arguments(layer: Any) -> dict[str, Any]:
     """The geometry arguments of a built `Conv*DTranspose` layer; anything else is refused."""
-    from upsample.layers.convolutional import ConvTranspose
-
     if not isinstance(layer, ConvTranspose):
         raise TypeError(
             "The `layer` must be a Conv1DTranspose, Conv2DTranspose or Conv3DTranspose. "

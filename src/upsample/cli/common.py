@@ -6,6 +6,7 @@ import argparse
 import datetime
 import math
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -102,14 +103,19 @@ def model_name(task: Task | None = None) -> Callable[[str], str]:
             return text
         if text in zoo.names():
             raise argparse.ArgumentTypeError(
-                f"{text!r} is a {zoo.get(text).task}; this command takes a "
-                f"{task}: {', '.join(allowed)}"
+                f"{text!r} is {with_article(zoo.get(text).task)}; this command takes "
+                f"{with_article(str(task))}: {', '.join(allowed)}"
             )
         raise argparse.ArgumentTypeError(
             f"unknown model {text!r}; choose from {', '.join(allowed)}"
         )
 
     return check
+
+
+def with_article(noun: str) -> str:
+    """'a generator', 'an autoencoder': by the first letter, which is right for our nouns."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def add_output_options(parser: argparse.ArgumentParser, default: str) -> None:
@@ -145,7 +151,23 @@ def output_folder(path: Path, *, overwrite: bool) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"--output {path}: cannot create it ({error.strerror})") from None
+    check_writable(path)
     return path
+
+
+def check_writable(folder: Path) -> None:
+    """Refuse an --output folder that we cannot create files in, before any work.
+
+    A file is created and removed there: permission bits alone do not tell
+    (root, access control lists, read-only mounts).
+    """
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"--output {folder}: cannot write there ({error.strerror or error})"
+        ) from None
 
 
 class Console:

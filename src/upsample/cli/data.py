@@ -12,6 +12,7 @@ import numpy as np
 
 from upsample.cli.common import Console, UsageError
 from upsample.datasets import mnist
+from upsample.datasets._files import array_digest
 
 # The first eight test digits, as the seeds show them (7, 2, 1, 0, 4, 1, 4, 9).
 SHOWN_DIGITS = 8
@@ -42,6 +43,7 @@ class Digits:
     shown_targets: np.ndarray  # their labels
     source: mnist.Source
     available: int  # training images in the source, before --limit
+    sha256: str  # of the images used (uint8, before scaling): what --resume checks
 
     def record(self) -> dict[str, object]:
         """For config.json: where the data came from and how much was used."""
@@ -52,16 +54,24 @@ class Digits:
             "full_dataset": self.source.full,
             "images_available": self.available,
             "images_used": len(self.train),
+            "images_sha256": self.sha256,
         }
 
 
 def load_digits(
-    option: str, limit: int | None, validation_split: float, console: Console
+    option: str,
+    limit: int | None,
+    validation_split: float,
+    console: Console,
+    *,
+    allow_sample: bool = True,
 ) -> Digits:
     """The images `--data` names, the first `limit` of them; the source is told to the user.
 
     A `UsageError` if too few images are left to split for validation (checked
-    before loading when `limit` says so, so that the error comes at once).
+    before loading when `limit` says so, so that the error comes at once), if
+    the file is missing or not MNIST, or if 'auto' finds no full copy and
+    `allow_sample` is false.
     """
     if limit is not None:
         check_sizes(limit, validation_split)
@@ -72,11 +82,15 @@ def load_digits(
             if option == "sample":
                 data, _ = mnist.load(str(mnist.SAMPLE_PATH), download=False, quiet=True)
             elif option == "auto":
-                data, source = mnist.load(quiet=True, progress=not console.quiet)
+                data, source = mnist.load(
+                    quiet=True, progress=not console.quiet, allow_sample=allow_sample
+                )
             else:
                 data, source = mnist.load(option, download=False, quiet=True)
-        except ValueError as error:  # a file that is not MNIST
-            raise UsageError(f"--data {option}: {error}") from None
+        except (OSError, ValueError, RuntimeError) as error:  # missing, not MNIST, unavailable
+            # A file's errors name it already.
+            prefix = f"--data {option}" if option in ("auto", "sample") else "--data"
+            raise UsageError(f"{prefix}: {error}") from None
     if option == "sample":
         (x, _), (x_test, _) = data
         source = mnist.Source("sample", str(mnist.SAMPLE_PATH), len(x), len(x_test))
@@ -88,7 +102,10 @@ def load_digits(
     (x_train, _), (x_test, y_test) = data
     console.note(source.describe())
     if not source.full and option == "auto":
-        console.note("Note: MNIST could not be found or downloaded; using the bundled sample.")
+        console.note(
+            "Note: MNIST could not be found or downloaded; using the bundled sample. "
+            + mnist.how_to_supply()
+        )
     used = x_train if limit is None else x_train[:limit]
     check_sizes(len(used), validation_split)
     return Digits(
@@ -97,6 +114,7 @@ def load_digits(
         shown_targets=np.asarray(y_test[:SHOWN_DIGITS]),
         source=source,
         available=len(x_train),
+        sha256=array_digest(used),
     )
 
 

@@ -385,7 +385,7 @@ def _figure_name(axes: Sequence[TransposeAxis], padding: str) -> str:
 
 
 def _draw_overlap(axes: Sequence[TransposeAxis], overlap: Overlap, path: Path) -> None:
-    from upsample import plots  # matplotlib is slow to import: only when drawing
+    from upsample.reports import plots  # matplotlib is slow to import: only when drawing
 
     counts, phases = overlap.counts, overlap.phase_counts
     if counts.ndim == 3:
@@ -456,7 +456,7 @@ def run_upsampling(args: argparse.Namespace) -> int:
         label = f"Weights, {factor * length} outputs x {length} inputs"
         panels[label] = np.round(weights.matrix, 2)  # short enough to fit the cells
     if not args.no_figure:
-        from upsample import plots
+        from upsample.reports import plots
 
         name = f"upsampling-{args.interpolation}-size{_by(factors)}-i{_by(lengths)}.png"
         path = _target(args, name)

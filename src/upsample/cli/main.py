@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 
 from upsample import __version__
 from upsample.cli import artifacts, common, compare, demo, explain, summary, train
@@ -27,6 +29,8 @@ examples:
 Run 'upsample COMMAND --help' for a command's options.
 """
 COMMANDS = (compare, train, demo, summary, explain, artifacts)
+# What a shell reports for a program that a closed pipe stopped (128 + SIGPIPE), as `cat`.
+BROKEN_PIPE = 141
 
 
 def build_parser() -> common.Parser:
@@ -44,8 +48,26 @@ def build_parser() -> common.Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line `argv` (default: ``sys.argv[1:]``); returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run the command line `argv` (default: ``sys.argv[1:]``); returns the exit code.
+
+    When the reader of the output goes away (``upsample summary X | head``),
+    the command stops quietly, as Unix tools do.
+    """
+    try:
+        try:
+            return _run(list(sys.argv[1:] if argv is None else argv))
+        finally:  # (argparse's --help and errors exit): flush here, not at exit, to catch EPIPE
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would fail again flushing stdout at exit: send what is left nowhere.
+        with suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        return BROKEN_PIPE
+
+
+def _run(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -54,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.command_line = shlex.join(["upsample", *argv])
     try:
         code: int = args.run(args)
+    except BrokenPipeError:
+        raise  # an OSError, but not an error of the command: see `main`
     except common.UsageError as error:
         print(f"upsample {args.command}: error: {error}", file=sys.stderr)
         return common.USAGE_ERROR

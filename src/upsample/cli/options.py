@@ -11,6 +11,28 @@ from upsample import zoo
 from upsample.cli.common import fraction, non_negative_int, positive_float, positive_int
 from upsample.cli.data import DATA_HELP, data_option
 
+# Where `_Given` notes the options given on the command line (not defaulted).
+_GIVEN = "given_options"
+
+
+class _Given(argparse.Action):
+    """Store the value, and note that the option was given: `--resume` keeps the run's others."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, _GIVEN, {*getattr(namespace, _GIVEN, ()), self.dest})
+
+
+def given(args: argparse.Namespace) -> set[str]:
+    """The destinations of the training options given on the command line."""
+    return set(getattr(args, _GIVEN, ()))
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -38,16 +60,18 @@ def add_training_options(
 ) -> None:
     """The options `train` and `compare` share."""
     parser.add_argument(
-        "--epochs", type=positive_int, default=epochs, help="epochs to train in all"
+        "--epochs", action=_Given, type=positive_int, default=epochs, help="epochs to train in all"
     )
     parser.add_argument(
         "--batch-size",
+        action=_Given,
         type=positive_int,
         metavar="N",
         help="images per gradient step (default: the seed's: ae-upsampling 25, ae-transpose 1000)",
     )
     parser.add_argument(
         "--validation-split",
+        action=_Given,
         type=fraction,
         default=0.2,
         metavar="F",
@@ -55,15 +79,21 @@ def add_training_options(
     )
     parser.add_argument(
         "--learning-rate",
+        action=_Given,
         type=positive_float,
         metavar="LR",
         help="Adam's learning rate (default: the seed's, 0.001)",
     )
     parser.add_argument(
-        "--seed", type=non_negative_int, default=0, help="random seed (weights, shuffling)"
+        "--seed",
+        action=_Given,
+        type=non_negative_int,
+        default=0,
+        help="random seed (weights, shuffling)",
     )
     parser.add_argument(
         "--data",
+        action=_Given,
         type=data_option,
         default=data_default,
         metavar="{auto,sample,PATH}",
@@ -71,6 +101,7 @@ def add_training_options(
     )
     parser.add_argument(
         "--limit",
+        action=_Given,
         type=positive_int,
         metavar="N",
         help="use only the first N training images (default: all)",
@@ -82,5 +113,5 @@ def options_record(args: argparse.Namespace) -> dict[str, Any]:
     return {
         key: str(value) if isinstance(value, Path) else value
         for key, value in vars(args).items()
-        if key not in ("run", "command")
+        if key not in ("run", "command", _GIVEN)
     }

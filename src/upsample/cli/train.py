@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from upsample import zoo
-from upsample.cli import common, data, options, training
+from upsample.cli import common, data, options, resume, training
 
 DESCRIPTION = """\
 Train a zoo autoencoder on MNIST (images scaled to [0, 1], the image as its own
@@ -24,10 +24,11 @@ examples:
       a quick look, offline
   upsample train ae-transpose --epochs 5 --output runs/transpose
   upsample train ae-transpose --epochs 10 --output runs/transpose --resume
-      carry the same run on to epoch 10
+      carry the same run on to epoch 10, on the same images
 
 The run folder gets config.json, history.json, history.csv, model.keras,
-summary.txt, loss.png, reconstructions.png and result.json.
+summary.txt, loss.png, reconstructions.png and result.json. An interrupted run
+(Ctrl-C, even in the first epoch) prints the command that carries it on.
 """
 
 
@@ -49,8 +50,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="continue the run in --output DIR from its saved model, up to --epochs in all "
-        "(give it the same data options)",
+        help="continue the run in --output DIR from its saved model, up to --epochs in all, "
+        "on the same images (its --data, --limit and --validation-split; its --batch-size and "
+        "--seed unless given)",
     )
     common.add_output_options(parser, "runs/MODEL-YYYYmmdd-HHMMSS")
     common.add_quiet(parser)
@@ -61,19 +63,30 @@ def run(args: argparse.Namespace) -> int:
     console = common.Console(args.quiet)
     entry = zoo.get(args.model)
     previous = None
+    data_option, allow_sample = args.data, True
     if args.resume:
         if args.output is None:
             raise common.UsageError(
                 "--resume needs --output DIR, the folder of the run to continue"
             )
         folder: Path = args.output
-        previous = training.previous_history(folder, entry, args.epochs)
+        previous = resume.read_run(folder, entry, args.epochs)
+        resume.adopt_options(args, previous, console)
+        data_option, allow_sample = resume.data_source(previous)
+        common.check_writable(folder)
     else:
-        folder = common.output_folder(
-            args.output or Path("runs") / f"{entry.name}-{common.timestamp()}",
-            overwrite=args.overwrite,
-        )
-    digits = data.load_digits(args.data, args.limit, args.validation_split, console)
+        folder = args.output or Path("runs") / f"{entry.name}-{common.timestamp()}"
+        if (folder / training.MODEL_FILE).is_file() and not args.overwrite:
+            raise common.UsageError(
+                f"--output {folder} holds a run: carry it on with --resume, or pass "
+                "--overwrite to replace it"
+            )
+        folder = common.output_folder(folder, overwrite=args.overwrite)
+    digits = data.load_digits(
+        data_option, args.limit, args.validation_split, console, allow_sample=allow_sample
+    )
+    if previous is not None:
+        resume.check_same_images(previous, digits)
     try:
         result = training.train_run(
             entry,
@@ -82,15 +95,12 @@ def run(args: argparse.Namespace) -> int:
             folder,
             console,
             config={"command": "train", "options": options.options_record(args)},
-            previous=previous,
+            previous=None if previous is None else previous.history,
         )
     except KeyboardInterrupt:
-        # The model and history are saved after every epoch: say how to carry on.
+        # The model and history are saved before training and after every epoch.
         if (folder / training.MODEL_FILE).is_file():
-            console.note(
-                f"Interrupted. To carry on: upsample train {entry.name} --output {folder} "
-                f"--epochs {args.epochs} --resume"
-            )
+            console.note(f"Interrupted. To carry on: {resume.command(entry, folder, args)}")
         raise
     val = result.final("val_loss")
     console.say(

@@ -11,8 +11,9 @@ A run folder holds::
     reconstructions.png  eight test digits and their reconstructions
     result.json          final losses, time, throughput
 
-The model and the history are saved after every epoch, so `--resume` can carry
-on after an interruption.
+The model and the history are saved before the first epoch and after every
+epoch, so `--resume` can carry on after an interruption, even one in the first
+epoch.
 """
 
 from __future__ import annotations
@@ -26,14 +27,15 @@ import numpy as np
 
 from upsample import zoo
 from upsample.callbacks import CSVLogger, ModelCheckpoint
-from upsample.cli.common import Console, UsageError
+from upsample.cli.common import Console
 from upsample.cli.data import Digits, check_sizes
 from upsample.cli.options import Settings
 from upsample.models import Model, load_model
 from upsample.reports.callbacks import HistoryWriter, Timer
-from upsample.reports.files import read_json, versions, write_json, write_text
+from upsample.reports.files import versions, write_json, write_text
 from upsample.utils import clear_session, set_random_seed
 
+CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
 
@@ -78,33 +80,6 @@ class RunResult:
         }
 
 
-def previous_history(folder: Path, entry: zoo.ZooModel, epochs: int) -> dict[str, list[float]]:
-    """The history of the run in `folder` that `--resume` continues up to `epochs`.
-
-    A `UsageError` if there is no such run, or it already has `epochs` epochs.
-    """
-    if not (folder / MODEL_FILE).is_file():
-        raise UsageError(f"--resume: there is no saved model {folder / MODEL_FILE}")
-    try:
-        trained = read_json(folder / "config.json").get("model")
-    except (OSError, ValueError, AttributeError):
-        trained = None
-    if trained not in (None, entry.name):
-        raise UsageError(f"--resume: {folder} holds a {trained} run, not {entry.name}")
-    try:
-        history = read_json(folder / HISTORY_FILE)
-    except (OSError, ValueError):
-        raise UsageError(f"--resume: {folder / HISTORY_FILE} is missing or unreadable") from None
-    if not isinstance(history, dict) or not history.get("loss"):
-        raise UsageError(f"--resume: {folder / HISTORY_FILE} records no finished epoch")
-    if len(history["loss"]) >= epochs:
-        raise UsageError(
-            f"--resume: {folder} already has {len(history['loss'])} epoch(s); --epochs {epochs} "
-            "is the total to reach, so ask for more"
-        )
-    return {str(key): [float(v) for v in values] for key, values in history.items()}
-
-
 def train_run(
     entry: zoo.ZooModel,
     digits: Digits,
@@ -117,7 +92,7 @@ def train_run(
 ) -> RunResult:
     """Train `entry` on `digits` into `folder`, writing the run's files; see the module doc.
 
-    With the `previous` history (from `previous_history`), the saved model in
+    With the `previous` history (of `resume.read_run`), the saved model in
     `folder` is loaded and trained on from where it stopped.
     """
     train_images, validation_images = check_sizes(len(digits.train), settings.validation_split)
@@ -128,7 +103,7 @@ def train_run(
     set_random_seed(settings.seed)
     model = _model(entry, settings, folder if resume else None)
     write_json(
-        folder / "config.json",
+        folder / CONFIG_FILE,
         {
             **config,
             "model": entry.name,
@@ -144,6 +119,12 @@ def train_run(
         },
     )
     write_text(folder / "summary.txt", _summary_text(model))
+    if not resume:
+        # From here the folder is a run that `--resume` carries on, from epoch 0 if need be;
+        # the optimizer is built first so that the file holds its (zero) state, as after fit.
+        model.optimizer.build(model.trainable_weights)
+        model.save(folder / MODEL_FILE)
+        write_json(folder / HISTORY_FILE, history)
     what = "Resuming" if resume else "Training"
     console.say(
         f"{what} {entry.name} ({entry.upsampling} decoder, {model.count_params():,} parameters) "
@@ -151,22 +132,26 @@ def train_run(
         f"epochs {initial_epoch + 1}-{settings.epochs}, batch size {settings.batch_size}"
     )
     timer = Timer()
-    model.fit(
-        digits.train,
-        digits.train,
-        epochs=settings.epochs,
-        initial_epoch=initial_epoch,
-        batch_size=settings.batch_size,
-        validation_split=settings.validation_split,
-        verbose=console.verbose,
-        callbacks=[
-            timer,
-            CSVLogger(folder / "history.csv", append=resume),
-            ModelCheckpoint(folder / MODEL_FILE),
-            # Last: history.json says an epoch is done only once the model is saved.
-            writer := HistoryWriter(folder / HISTORY_FILE, previous=history),
-        ],
-    )
+    csv_log = CSVLogger(folder / "history.csv", append=resume)
+    try:
+        model.fit(
+            digits.train,
+            digits.train,
+            epochs=settings.epochs,
+            initial_epoch=initial_epoch,
+            batch_size=settings.batch_size,
+            validation_split=settings.validation_split,
+            verbose=console.verbose,
+            callbacks=[
+                timer,
+                csv_log,
+                ModelCheckpoint(folder / MODEL_FILE),
+                # Last: history.json says an epoch is done only once the model is saved.
+                writer := HistoryWriter(folder / HISTORY_FILE, previous=history),
+            ],
+        )
+    finally:
+        csv_log.on_train_end()  # closes the file if fit stops early (Ctrl-C); Keras's fit does not
     reconstructed = model.predict(digits.shown, verbose=0)
     epochs_run = len(writer.history.get("loss", [])) - initial_epoch
     result = RunResult(

@@ -1,24 +1,24 @@
-"""Downloads with checksums and progress, atomic cache writes, and the cache folders.
+"""Downloads with checksums and progress, ``.npz`` files read safely, and the cache folders.
 
-Nothing here trusts a file because it exists: every dataset is verified by the
-hashes of its arrays before use, and a file that fails is replaced, not used.
+Nothing here trusts a file because it exists: a data file is read without ever
+unpickling anything, and what is wrong with a file is said with its path.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from upsample.utils.atomic_file import atomic_write
 from upsample.utils.progbar import Progbar
 
 # Tests replace this to simulate a network that is down or serves bad bytes.
@@ -34,6 +34,10 @@ open_url: Opener = _urlopen
 
 class DownloadError(OSError):
     """A download failed (no network, a bad status, or a checksum mismatch)."""
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be used; the message names the file and what is wrong."""
 
 
 def cache_dir() -> Path:
@@ -58,7 +62,6 @@ def download(
     url: str,
     *,
     sha256: str | None = None,
-    sha512_base64: str | None = None,
     timeout: float = 30.0,
     progress: bool = True,
 ) -> bytes:
@@ -78,31 +81,77 @@ def download(
     data = b"".join(chunks)
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         raise DownloadError(f"The file downloaded from {url} does not have the expected SHA-256.")
-    if sha512_base64 is not None:
-        digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
-        if digest != sha512_base64:
-            raise DownloadError(
-                f"The file downloaded from {url} does not have the expected SHA-512."
-            )
     return data
 
 
-@contextmanager
-def atomic_write(path: Path) -> Iterator[IO[bytes]]:
-    """Write to a temporary file beside `path`, then rename: a failure leaves `path` intact."""
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write `arrays` as a compressed ``.npz`` at `path` atomically, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed after the `with` below
-        "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
+    with atomic_write(path) as handle:
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+
+
+# How an .npz (a zip archive) and a single .npy array begin.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def read_npz(path: Path, keys: Sequence[str]) -> dict[str, np.ndarray]:
+    """The arrays `keys` of the ``.npz`` file at `path`, never unpickling anything.
+
+    A `DataFileError` naming `path` says what is wrong: a folder, a file of
+    another format, a missing array, an array of Python objects, damage.  A
+    missing or unreadable file is the `OSError` of opening it (which names it).
+    """
+    if path.is_dir():
+        raise DataFileError(f"{path} is a folder, not an .npz file.")
+    # Our own handle: NumPy leaks the one it opens when the zip archive is damaged.
+    with path.open("rb") as handle:
+        head = handle.read(len(_NPY_MAGIC))
+        if head.startswith(_NPY_MAGIC):
+            raise DataFileError(
+                f"{path} is a single NumPy array (.npy), not an .npz archive holding "
+                f"{', '.join(keys)}."
+            )
+        if head[:4] not in _ZIP_MAGIC:
+            raise DataFileError(
+                f"{path} is not an .npz file (NumPy's zip archive of arrays): it is another "
+                "format, or damaged."
+            )
+        handle.seek(0)
+        try:
+            with np.load(handle, allow_pickle=False) as npz:
+                missing = [key for key in keys if key not in npz.files]
+                if missing:
+                    raise DataFileError(
+                        f"{path} lacks the array(s) {', '.join(missing)}; it holds "
+                        f"{', '.join(npz.files) or 'no arrays'}."
+                    )
+                return {key: _array(npz, key, path) for key in keys}
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise DataFileError(f"{path} is damaged or truncated ({error}).") from error
+
+
+def _array(npz: Any, key: str, path: Path) -> np.ndarray:
+    """One array of an open ``.npz``, its header checked before any data is read."""
+    member = f"{key}.npy" if f"{key}.npy" in npz.zip.namelist() else key
     try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+        with npz.zip.open(member) as stream:
+            version = np.lib.format.read_magic(stream)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            dtype = read_header(stream)[2]
+        if not dtype.hasobject:
+            return np.asarray(npz[key])
+    except ValueError as error:
+        raise DataFileError(f"{path}: {key} is not a readable array ({error}).") from error
+    raise DataFileError(
+        f"{path}: {key} holds Python objects (dtype {dtype}), not numbers. A data file is "
+        "never unpickled, since unpickling can run any code."
+    )
 
 
 def array_digest(array: np.ndarray) -> str:

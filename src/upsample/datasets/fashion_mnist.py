@@ -1,9 +1,9 @@
 """Fashion-MNIST, as `keras.datasets.fashion_mnist`: download only.
 
-No real offline sample of Fashion-MNIST is available from a package registry
-that we could verify, so offline this raises a clear error instead of
-substituting anything.  The downloaded files are checked for their structure
-(Keras publishes no checksums for them) and cached atomically.
+No verified offline sample of Fashion-MNIST is bundled, so offline this raises
+a clear error instead of substituting anything.  The downloaded files are
+checked for their structure (Keras publishes no checksums for them) and cached
+atomically.
 """
 
 from __future__ import annotations
@@ -42,8 +42,7 @@ def load_data() -> Splits:
                     f"{path.parent}."
                 ) from error
         _check(arrays, BASE_URL)
-        with _files.atomic_write(path) as handle:
-            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+        _files.write_npz(path, arrays)
         _files.say(f"Fashion-MNIST: downloaded from {BASE_URL} and cached in {path}")
     else:
         _files.say(f"Fashion-MNIST: from the cache {path}")
@@ -54,12 +53,10 @@ def _cached(path: Path) -> dict[str, np.ndarray] | None:
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: np.asarray(npz[key]) for key in KEYS}
+        arrays = _files.read_npz(path, KEYS)
         _check(arrays, path)
-    except (OSError, KeyError, ValueError) as error:
-        _files.say(f"The Fashion-MNIST cache {path} is damaged ({error}); downloading it again.")
-        path.unlink()
+    except (OSError, ValueError) as error:
+        _files.say(f"Not using the Fashion-MNIST cache: {error} Downloading it again.")
         return None
     return arrays
 

@@ -303,6 +303,7 @@ class Layer:
         if isinstance(inputs, list | tuple):
             return [self._to_arrays(x) for x in inputs]
         array = np.asarray(inputs)
+        refuse_complex(array, f"The input of layer {self.name!r}")
         if array.dtype != self.dtype_policy_name and (
             np.issubdtype(array.dtype, np.number) or array.dtype == bool
         ):
@@ -390,6 +391,16 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def refuse_complex(array: Array, what: str) -> None:
+    """A TypeError for complex numbers, which casting to the layers' float dtype would truncate."""
+    if np.iscomplexobj(array):
+        raise TypeError(
+            f"{what} is complex (dtype={array.dtype}); upsample computes on real numbers, and "
+            "casting would silently drop the imaginary part. Pass its real part (.real) or its "
+            "magnitude (np.abs) instead."
+        )
 
 
 def _shape_of(structure: Any) -> Any:

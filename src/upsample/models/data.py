@@ -9,6 +9,8 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
+from upsample.layers.layer import refuse_complex
+
 Array = NDArray[Any]
 
 
@@ -24,6 +26,7 @@ def as_array_list(data: Any, name: str) -> list[Array] | None:
         array = np.asarray(item)
         if array.dtype == object:
             raise TypeError(f"`{name}` must hold numbers. Received an array of dtype=object.")
+        refuse_complex(array, f"`{name}`")
         if array.ndim == 0:
             raise ValueError(f"`{name}` must have a batch dimension. Received a scalar: {item!r}")
         arrays.append(array)

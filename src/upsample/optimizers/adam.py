@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from upsample.optimizers._libm import powf
+from upsample.optimizers.hyperparameters import check_hyperparameter
 from upsample.optimizers.optimizer import Array, LearningRate, Optimizer
 from upsample.variables import Variable
 
@@ -37,6 +38,10 @@ class Adam(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
+        # Outside these ranges the bias corrections divide by zero or take a negative root.
+        check_hyperparameter("beta_1", beta_1, low=0, high=1, high_open=True)
+        check_hyperparameter("beta_2", beta_2, low=0, high=1)
+        check_hyperparameter("epsilon", epsilon, low=0)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon

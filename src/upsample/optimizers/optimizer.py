@@ -17,6 +17,7 @@ Arithmetic is float32 (the variables' dtype) with Keras's order of operations.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
@@ -27,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from upsample import config
 from upsample.optimizers import clipping, schedules
+from upsample.optimizers.hyperparameters import check_hyperparameter
 from upsample.optimizers.schedules import LearningRateSchedule
 from upsample.utils.naming import auto_name
 from upsample.variables import Variable
@@ -68,6 +70,9 @@ class Optimizer:
             "clipvalue": clipvalue,
             "global_clipnorm": global_clipnorm,
         }
+        for argument, value in {"weight_decay": weight_decay, **clip_arguments}.items():
+            if value is not None:
+                check_hyperparameter(argument, value)
         if sum(value is not None for value in clip_arguments.values()) > 1:
             received = ", ".join(f"{key}={value}" for key, value in clip_arguments.items())
             raise ValueError(
@@ -112,6 +117,7 @@ class Optimizer:
                 f"value and returns the corresponding learning rate value). Received instead: "
                 f"learning_rate={learning_rate!r}"
             )
+        check_hyperparameter("learning_rate", learning_rate, low=0)
         variable = Variable(
             learning_rate,
             name="learning_rate",
@@ -135,6 +141,7 @@ class Optimizer:
         if isinstance(current, Variable) and not (
             isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate)
         ):
+            check_hyperparameter("learning_rate", learning_rate, low=0)
             current.assign(np.asarray(learning_rate, dtype=current.dtype))
             return
         if isinstance(current, LearningRateSchedule) and not callable(learning_rate):
@@ -152,6 +159,8 @@ class Optimizer:
         """The learning rate of the next update (a schedule is evaluated at `iterations`).
 
         A float32 value (returned as a Python float, which holds it exactly).
+        A ValueError, before any update, if it is NaN, infinite or negative
+        (a schedule or callable gave it, or it was assigned to the variable).
         """
         rate = self._learning_rate
         if isinstance(rate, Variable):
@@ -160,7 +169,15 @@ class Optimizer:
             value = rate(self._iterations.value[()])
         else:
             value = rate()
-        return float(np.asarray(value, dtype=config.floatx()))
+        learning_rate = float(np.asarray(value, dtype=config.floatx()))
+        if not (math.isfinite(learning_rate) and learning_rate >= 0):
+            source = "" if isinstance(rate, Variable) else f" (from {rate!r})"
+            raise ValueError(
+                f"The learning rate of optimizer {self.name!r} at step "
+                f"{int(self._iterations.value)} is {learning_rate}{source}; it must be a finite "
+                "number >= 0, or the update would ruin the weights."
+            )
+        return learning_rate
 
     # ----------------------------------------------------------------------- state
 

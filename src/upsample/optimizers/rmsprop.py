@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from upsample.optimizers.hyperparameters import check_hyperparameter
 from upsample.optimizers.optimizer import Array, LearningRate, Optimizer
 from upsample.variables import Variable
 
@@ -34,6 +35,10 @@ class RMSprop(Optimizer):
         **kwargs: Any,
     ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
+        # With rho > 1 or a negative epsilon the root can be of a negative number.
+        check_hyperparameter("rho", rho, low=0, high=1)
+        check_hyperparameter("momentum", momentum, low=0)
+        check_hyperparameter("epsilon", epsilon, low=0)
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from upsample.optimizers._libm import powf
+from upsample.optimizers.hyperparameters import check_hyperparameter
 from upsample.utils.registry import Registry
 
 f32 = np.float32
@@ -61,6 +62,9 @@ class _StepDecay(LearningRateSchedule):
         name: str,
     ) -> None:
         _check_decay_steps(decay_steps)
+        check_hyperparameter("initial_learning_rate", initial_learning_rate, low=0)
+        # A negative rate gives NaN (a fractional power) or a denominator crossing zero.
+        check_hyperparameter("decay_rate", decay_rate, low=0)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -129,6 +133,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"Received: boundaries={boundaries} of length {len(boundaries)}, and "
                 f"values={values} of length {len(values)}."
             )
+        for i, value in enumerate(values):
+            check_hyperparameter(f"values[{i}]", value, low=0)
         self.boundaries = boundaries
         self.values = values
         self.name = name
@@ -168,6 +174,11 @@ class CosineDecay(LearningRateSchedule):
         warmup_steps: int = 0,
     ) -> None:
         _check_decay_steps(decay_steps)
+        check_hyperparameter("initial_learning_rate", initial_learning_rate, low=0)
+        check_hyperparameter("alpha", alpha, low=0)
+        if warmup_target is not None:
+            check_hyperparameter("warmup_target", warmup_target, low=0)
+        check_hyperparameter("warmup_steps", warmup_steps, low=0)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha

@@ -5,41 +5,18 @@ from __future__ import annotations
 import json
 import os
 import platform
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from upsample import __version__
-
-
-@contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """Write to a temporary file beside `path`, then rename it over `path`.
-
-    An interrupted run leaves the previous file (or none), never half of one.
-    The temporary file is opened like any other (mode 0666 less the umask), so
-    the result is as readable as a file written directly.
-    """
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            yield handle
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+from upsample.utils.atomic_file import write_bytes
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write `text` (UTF-8) atomically: an interrupted run never leaves half a file."""
-    target = Path(path)
-    with atomic_write(target) as handle:
-        handle.write(text.encode("utf-8"))
-    return target
+    return write_bytes(path, text.encode("utf-8"))
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:
@@ -47,7 +24,13 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """The JSON value in `path`; a ValueError naming the file if it is not valid JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON ({error})") from None
+    except RecursionError:
+        raise ValueError(f"{path} is nested too deeply to be read as JSON") from None
 
 
 def _jsonable(value: Any) -> Any:

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.ticker import MaxNLocator
 
-from upsample.reports.files import atomic_write
+from upsample.utils.atomic_file import atomic_write
 
 # Figures are sized in inches at this resolution, so a PNG's pixel size is known.
 DPI = 100

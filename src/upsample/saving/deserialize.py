@@ -53,7 +53,7 @@ def model_from_config(
         model = deserialize_layer(config, custom_objects, compile=compile)
     if not isinstance(model, Model):
         raise ConfigError(
-            f"The config describes a {config.get('class_name')!r} layer, not a model "
+            f"The config describes the layer class {config.get('class_name')!r}, not a model "
             "(Sequential or Functional)."
         )
     return model

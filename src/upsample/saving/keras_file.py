@@ -17,9 +17,9 @@ same architecture share keys whatever their layer names; nested models recurse
 (``layers/sequential/layers/dense``); the optimizer is ``optimizer/vars``
 (iterations, learning rate, then its slots in Keras's variable order).
 
-Writes are atomic: the whole file is produced in memory, written to a
-temporary file in the destination's directory and renamed over the
-destination, so a failed save leaves any previous file untouched.
+Writes are atomic: the whole file is produced in memory, then written with
+`upsample.utils.atomic_file` (a temporary file renamed over the destination),
+so a failed save leaves any previous file untouched and no debris.
 """
 
 from __future__ import annotations
@@ -28,13 +28,11 @@ import datetime
 import io
 import json
 import os
-import tempfile
+import sys
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +45,7 @@ from upsample.models.sequential import Sequential
 from upsample.saving.classes import ConfigError
 from upsample.saving.deserialize import model_from_config
 from upsample.saving.serialize import model_to_config
+from upsample.utils import atomic_file
 from upsample.utils.naming import to_snake_case
 
 if TYPE_CHECKING:
@@ -98,7 +97,7 @@ def save_model(model: Model, filepath: Any, overwrite: bool = True) -> None:
     if not _may_write(path, overwrite):
         return
     # Everything is serialized before the destination is touched.
-    _atomic_write(path, _model_bytes(model))
+    atomic_file.write_bytes(path, _model_bytes(model))
 
 
 def load_model(
@@ -142,7 +141,7 @@ def save_weights(model: Model, filepath: Any, overwrite: bool = True) -> None:
         )
     if not _may_write(path, overwrite):
         return
-    _atomic_write(path, _weights_bytes(model))
+    atomic_file.write_bytes(path, _weights_bytes(model))
 
 
 def load_weights(model: Model, filepath: Any, skip_mismatch: bool = False) -> None:
@@ -219,37 +218,6 @@ def _may_write(path: str, overwrite: bool) -> bool:
         return False
     print("[TIP] Next time specify overwrite=True!")
     return True
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    """Replace `path` by `data` all at once: a crash leaves either the old or the new file."""
-    target = Path(path)
-    mode = _file_mode(target)
-    # The temporary file is in the same directory, so that the rename is atomic.
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def _file_mode(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets what `open` would give it."""
-    with suppress(FileNotFoundError):
-        return target.stat().st_mode & 0o7777
-    # Reading the umask means setting it; it is restored at once.
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _jsonable(value: Any, where: str) -> Any:
@@ -463,6 +431,8 @@ def _load_model_from(
         weights = _read_member(archive, WEIGHTS_FILENAME, where)
     try:
         model = model_from_config(config, custom_objects, compile=compile)
+    except RecursionError:
+        raise FileFormatError(_too_deep(where)) from None
     except NotImplementedError as error:
         raise NotImplementedError(f"Cannot load the model in '{where}': {error}") from error
     except (ValueError, TypeError, KeyError, AttributeError) as error:
@@ -513,6 +483,16 @@ def _read_config(archive: zipfile.ZipFile, where: str) -> Any:
         raise FileFormatError(
             f"{CONFIG_FILENAME} in '{where}' is not valid JSON: {error}"
         ) from error
+    except RecursionError:
+        raise FileFormatError(_too_deep(where)) from None
+
+
+def _too_deep(where: str) -> str:
+    return (
+        f"{CONFIG_FILENAME} in '{where}' is nested too deeply to be read (it exhausts Python's "
+        f"recursion limit, {sys.getrecursionlimit()}); no real model is. The file is damaged "
+        "or was made to exhaust the reader."
+    )
 
 
 @dataclass
