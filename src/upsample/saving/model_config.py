@@ -31,6 +31,8 @@ import contextvars
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from upsample.saving.serialization import registered_name
+
 if TYPE_CHECKING:
     from upsample.layers.keras_tensor import KerasTensor, Node
     from upsample.layers.layer import Layer
@@ -152,7 +154,7 @@ def _header(layer: Layer) -> tuple[str | None, str, str | None]:
     if cls is Functional:
         return FUNCTIONAL_HEADER
     if _is_builtin(cls):
-        return layer.keras_module, cls.__name__, None
+        return layer.keras_module, cls.__name__, registered_name(layer.keras_module, cls.__name__)
     # A custom class: Keras writes its Python module (None for __main__) and
     # registers it under its class name, which `custom_objects` must provide.
     module = None if cls.__module__ == "__main__" else cls.__module__
@@ -630,7 +632,11 @@ def resolve_class(
             return cls
     module = config.get("module")
     classes = layer_classes()
-    if class_name in classes and (module is None or str(module).startswith("keras")):
+    if class_name in classes and (
+        module is None
+        or str(module).startswith("keras")
+        or module == classes[class_name].keras_module
+    ):
         return classes[class_name]
     if module and not str(module).startswith("keras"):
         raise ConfigError(

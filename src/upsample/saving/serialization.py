@@ -2,13 +2,17 @@
 
 An object serializes to ``{"module": "keras.layers", "class_name": "Conv2D",
 "config": {...}, "registered_name": None}``; the module names are Keras's, so
-that real Keras can rebuild what `upsample` saved, and vice versa.
+that real Keras can rebuild what `upsample` saved, and vice versa.  Classes that
+Keras lacks name their own module and a registered name, ``upsample>ICNR``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Protocol
+
+# The package under which classes that Keras lacks are registered.
+PACKAGE = "upsample"
 
 
 class Serializable(Protocol):
@@ -25,8 +29,19 @@ def serialize(obj: Serializable | None) -> dict[str, Any] | None:
         "module": obj.keras_module,
         "class_name": type(obj).__name__,
         "config": obj.get_config(),
-        "registered_name": None,
+        "registered_name": registered_name(obj.keras_module, type(obj).__name__),
     }
+
+
+def registered_name(module: str, class_name: str) -> str | None:
+    """None for Keras's own classes; ``upsample>ClassName`` for the classes Keras lacks.
+
+    That is the name ``keras.saving.register_keras_serializable(package="upsample")``
+    gives a class, under which Keras looks up a custom object when it loads a file.
+    """
+    if module == "keras" or module.startswith("keras."):
+        return None
+    return f"{PACKAGE}>{class_name}"
 
 
 def deserialize(

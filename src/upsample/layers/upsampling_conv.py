@@ -1,0 +1,82 @@
+"""What `SubPixelConv*D` and `ResizeConv*D` share: a stride-1 convolution inside an upsampler.
+
+Both are Keras-style convolutions (the arguments, weights, bias and activation of
+`Conv*D`) with a fixed stride of 1, no groups and "same" padding by default,
+combined with an integer enlargement of the spatial axes: after the convolution
+(sub-pixel) or before it (resize-convolution).  Neither class exists in Keras:
+their configs name the module ``upsample.layers`` and the registered name
+``upsample>ClassName``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from upsample.layers.convolutional import Conv
+
+
+class UpsamplingConv(Conv):
+    """A `Conv` with unit strides and one group, and an upsampling factor per spatial axis."""
+
+    keras_module = "upsample.layers"
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        *,
+        padding: str,
+        data_format: str | None,
+        dilation_rate: Any,
+        activation: Any,
+        use_bias: bool,
+        kernel_initializer: Any,
+        bias_initializer: Any,
+        kernel_regularizer: Any,
+        bias_regularizer: Any,
+        activity_regularizer: Any,
+        kernel_constraint: Any,
+        bias_constraint: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides=1,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            groups=1,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+
+    def _scaled(self, shape: Any, factors: tuple[int, ...]) -> tuple[Any, ...]:
+        """`shape` with each known spatial length multiplied by its factor."""
+        first = 1 if self.data_format == "channels_last" else 2
+        scaled = list(shape)
+        for axis, factor in enumerate(factors):
+            if scaled[first + axis] is not None:
+                scaled[first + axis] *= factor
+        return tuple(scaled)
+
+    def _upsampling_config(self) -> dict[str, Any]:
+        """The subclass's own arguments, listed after `kernel_size` in its config."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["strides"], config["groups"]
+        keys = list(config)
+        config.update(self._upsampling_config())
+        order = [*keys[: keys.index("kernel_size") + 1], *self._upsampling_config()]
+        order += [k for k in keys if k not in order]
+        return {k: config[k] for k in order}
