@@ -49,7 +49,11 @@ def test_every_command_has_help_with_examples(run: Run, command: str) -> None:
     [
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["train"], "the following arguments are required: MODEL"),
-        (["train", "ae-nope"], "unknown model 'ae-nope'; choose from ae-upsampling, ae-transpose"),
+        (
+            ["train", "ae-nope"],
+            "unknown model 'ae-nope'; choose from ae-upsampling, ae-transpose, ae-sub-pixel, "
+            "ae-resize-conv",
+        ),
         (["train", "generator-transpose"], "'generator-transpose' is a generator"),
         (["summary", "nope"], "generator-transpose-28"),
         (["compare", "--epochs", "0"], "argument --epochs: must be at least 1, got 0"),

@@ -78,7 +78,13 @@ class ICNR(Initializer):
                 f"at least 3 dimensions. Received: shape={dims}"
             )
         rank = len(dims) - 2
-        factors = normalize_tuple(self.scale, rank, "scale")
+        try:
+            factors = normalize_tuple(self.scale, rank, "scale")
+        except ValueError:
+            raise ValueError(
+                f"ICNR has scale={self.scale}, one factor per spatial axis, but the kernel shape "
+                f"{dims} has {rank} spatial axes."
+            ) from None
         standardize_dtype(dtype, floating=True)
         if self.transposed:
             return self._transposed(dims, factors, dtype)

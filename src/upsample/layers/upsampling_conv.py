@@ -39,6 +39,12 @@ class UpsamplingConv(Conv):
         bias_constraint: Any,
         **kwargs: Any,
     ) -> None:
+        for fixed in ("strides", "groups"):
+            if fixed in kwargs:
+                raise ValueError(
+                    f"{type(self).__name__} convolves with unit strides and one group; it takes "
+                    f"no `{fixed}` argument. Received: {fixed}={kwargs[fixed]!r}"
+                )
         super().__init__(
             filters,
             kernel_size,
