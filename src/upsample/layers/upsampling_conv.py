@@ -20,50 +20,14 @@ class UpsamplingConv(Conv):
 
     keras_module = "upsample.layers"
 
-    def __init__(
-        self,
-        filters: int,
-        kernel_size: Any,
-        *,
-        padding: str,
-        data_format: str | None,
-        dilation_rate: Any,
-        activation: Any,
-        use_bias: bool,
-        kernel_initializer: Any,
-        bias_initializer: Any,
-        kernel_regularizer: Any,
-        bias_regularizer: Any,
-        activity_regularizer: Any,
-        kernel_constraint: Any,
-        bias_constraint: Any,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, filters: int, kernel_size: Any, **kwargs: Any) -> None:
         for fixed in ("strides", "groups"):
             if fixed in kwargs:
                 raise ValueError(
                     f"{type(self).__name__} convolves with unit strides and one group; it takes "
                     f"no `{fixed}` argument. Received: {fixed}={kwargs[fixed]!r}"
                 )
-        super().__init__(
-            filters,
-            kernel_size,
-            strides=1,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            groups=1,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-            **kwargs,
-        )
+        super().__init__(filters, kernel_size, strides=1, groups=1, **kwargs)
 
     def _scaled(self, shape: Any, factors: tuple[int, ...]) -> tuple[Any, ...]:
         """`shape` with each known spatial length multiplied by its factor."""
