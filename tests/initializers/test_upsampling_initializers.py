@@ -66,9 +66,10 @@ def shared_sub_kernel(kernel: np.ndarray, phases: int, order: str) -> np.ndarray
     return kernel[..., :filters] if order == "DCR" else kernel[..., ::phases]
 
 
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize(("rank", "scale", "order"), SUB_PIXEL_CASES)
 def test_icnr_sub_pixel_convolution_is_a_convolution_then_nearest_upsampling(
-    rank: int, scale: tuple[int, ...], order: str, rng: np.random.Generator
+    rank: int, scale: tuple[int, ...], order: str, data_format: str, rng: np.random.Generator
 ) -> None:
     """Aitken et al. 2017's "convolution NN resize", exactly, at initialisation."""
     layer = SUB_PIXEL[rank](
@@ -76,13 +77,17 @@ def test_icnr_sub_pixel_convolution_is_a_convolution_then_nearest_upsampling(
         3,
         scale=scale,
         order=order,
+        data_format=data_format,
         kernel_initializer=ICNR(scale, order, Dyadic(seed=rank)),
         dtype="float64",
     )
     x = dyadic_inputs(rng, (2, *(3, 4, 2)[:rank], 3))
+    if data_format == "channels_first":
+        x = np.moveaxis(x, -1, 1)
     y = layer(x)
     sub = shared_sub_kernel(layer.kernel.value, math.prod(scale), order)
-    expected = upsample(conv(x, sub, padding="same"), size=scale)
+    low_resolution = conv(x, sub, padding="same", data_format=data_format)
+    expected = upsample(low_resolution, size=scale, data_format=data_format)
     np.testing.assert_array_equal(y, expected)
 
 

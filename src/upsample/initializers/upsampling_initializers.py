@@ -40,7 +40,7 @@ class ICNR(Initializer):
     kernel is ``(*k, C_out, C_in)``, every ``k`` a multiple of its stride, and the
     sub-kernel ``(*(k / scale), C_out, C_in)`` is repeated over each stride block,
     so that the layer equals a stride-1 transposed convolution followed by
-    nearest-neighbour upsampling.
+    nearest-neighbour upsampling (exactly with "valid" padding; "same" crops it).
 
     scale: an int, or one per spatial axis of the kernel.  `initializer` draws the
     sub-kernel (anything `initializers.get` takes; its seed decides the values).
