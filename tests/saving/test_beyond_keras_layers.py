@@ -113,8 +113,17 @@ def test_headers_name_our_module_and_a_registered_name(tmp_path: Path) -> None:
     assert bilinear["registered_name"] == "upsample>BilinearUpsampling"
 
 
-def test_a_class_of_the_same_name_from_another_module_is_not_ours() -> None:
+def test_our_registered_name_is_ours_whatever_the_module() -> None:
+    """Keras writes the module of the class it has, e.g. a Keras-side twin of ours."""
+    config = model_config.serialize_layer(L.DepthToSpace(3, order="CRD"))
+    config["module"] = "upsample_keras.layers"
+    layer = model_config.deserialize_layer(config)
+    assert type(layer) is L.DepthToSpace and layer.get_config()["block_size"] == 3
+
+
+def test_a_class_of_the_same_name_from_another_package_is_not_ours() -> None:
     config = model_config.serialize_layer(L.DepthToSpace(2))
     config["module"] = "my_package.layers"
+    config["registered_name"] = "my_package>DepthToSpace"
     with pytest.raises(ConfigError, match=r"custom class 'DepthToSpace'.*custom_objects"):
         model_config.deserialize_layer(config)

@@ -632,12 +632,15 @@ def resolve_class(
             return cls
     module = config.get("module")
     classes = layer_classes()
-    if class_name in classes and (
+    ours = classes.get(class_name)
+    # Keras writes a registered class's Python module, wherever that class lives:
+    # our classes that Keras lacks are known by their registered name.
+    if ours is not None and (
         module is None
         or str(module).startswith("keras")
-        or module == classes[class_name].keras_module
+        or (registered is not None and registered == registered_name(ours.keras_module, class_name))
     ):
-        return classes[class_name]
+        return ours
     if module and not str(module).startswith("keras"):
         raise ConfigError(
             f"Layer '{_config_name(config)}' is of the custom class {class_name!r} (module "
