@@ -55,7 +55,11 @@ def test_every_command_has_help_with_examples(run: Run, command: str) -> None:
     [
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["train"], "the following arguments are required: MODEL"),
-        (["train", "ae-nope"], "unknown model 'ae-nope'; choose from ae-upsampling, ae-transpose"),
+        (
+            ["train", "ae-nope"],
+            "unknown model 'ae-nope'; choose from ae-upsampling, ae-transpose, ae-sub-pixel, "
+            "ae-resize-conv",
+        ),
         (
             ["train", "generator-transpose"],
             "'generator-transpose' is a generator; this command takes an autoencoder: ",

@@ -12,6 +12,8 @@ from cli.helpers import Run
     [
         ("ae-upsampling", "1,393"),
         ("ae-transpose", "12,785"),
+        ("ae-sub-pixel", "3,340"),
+        ("ae-resize-conv", "1,393"),
         ("generator-upsampling", "324,353"),
         ("generator-transpose", "324,353"),
     ],
@@ -29,6 +31,14 @@ def test_summary_uses_fresh_layer_names(run: Run) -> None:
     _, out, _ = run("summary", "ae-upsampling")
     assert "conv2d (Conv2D)" in out
     assert "up_sampling2d (UpSampling2D)" in out
+
+
+def test_summary_rows_of_the_new_decoders(run: Run) -> None:
+    _, out, _ = run("summary", "ae-sub-pixel")
+    assert "sub_pixel_conv2d_2" in out and "(SubPixelConv2D)" in out
+    assert "(None, 28, 28, 1)" in out
+    _, out, _ = run("summary", "ae-resize-conv")
+    assert "resize_conv2d_2 (ResizeConv2D)" in out
 
 
 def test_summary_quiet_prints_the_parameter_count(run: Run) -> None:

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from upsample import zoo
-from upsample.layers import Conv2D, Conv2DTranspose, UpSampling2D
+from upsample.initializers import ICNR
+from upsample.layers import Conv2D, Conv2DTranspose, ResizeConv2D, SubPixelConv2D, UpSampling2D
+from upsample.ops.conv import conv
+from upsample.ops.resample import upsample
 from upsample.optimizers import Adam
 
 # Parameter counts printed by the seeds' model.summary() (and for the 28x28
@@ -14,6 +17,11 @@ from upsample.optimizers import Adam
 PARAMETERS = {
     "ae-upsampling": 1_393,
     "ae-transpose": 12_785,
+    # Seed 000's encoder (832) and decoders: 2*2*8*32+32 per 8-filter sub-pixel layer,
+    # the seed's 8 -> 7 convolution and 2*2*8*4+4 for the output; the resize-
+    # convolution autoencoder has the seed's own weights.
+    "ae-sub-pixel": 832 + 1_056 + 264 + 1_056 + 132,
+    "ae-resize-conv": 1_393,
     "generator-upsampling": 324_353,
     "generator-transpose": 324_353,
     "generator-upsampling-28": 782_209,
@@ -22,6 +30,8 @@ PARAMETERS = {
 OUTPUT_SHAPES = {
     "ae-upsampling": (None, 28, 28, 1),
     "ae-transpose": (None, 28, 28, 1),
+    "ae-sub-pixel": (None, 28, 28, 1),
+    "ae-resize-conv": (None, 28, 28, 1),
     "generator-upsampling": (None, 10, 10, 1),
     "generator-transpose": (None, 10, 10, 1),
     "generator-upsampling-28": (None, 28, 28, 1),
@@ -31,7 +41,12 @@ OUTPUT_SHAPES = {
 
 def test_names_are_the_registry() -> None:
     assert zoo.names() == list(PARAMETERS)
-    assert zoo.names("autoencoder") == ["ae-upsampling", "ae-transpose"]
+    assert zoo.names("autoencoder") == [
+        "ae-upsampling",
+        "ae-transpose",
+        "ae-sub-pixel",
+        "ae-resize-conv",
+    ]
     assert len(zoo.names("generator")) == 4
 
 
@@ -115,3 +130,50 @@ def test_generators_map_latent_vectors_to_images(rng: np.random.Generator) -> No
 def test_unknown_name_lists_the_zoo() -> None:
     with pytest.raises(KeyError, match="ae-upsampling, ae-transpose"):
         zoo.get("ae-nope")
+
+
+ENCODER = ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "Conv2D"]
+
+
+def test_new_decoders_keep_seed_000s_encoder() -> None:
+    seed = zoo.get("ae-upsampling").build()
+    for name in ("ae-sub-pixel", "ae-resize-conv"):
+        model = zoo.get(name).build()
+        kinds = [type(layer).__name__ for layer in model.layers]
+        assert kinds[:6] == ENCODER
+        for ours, theirs in zip(model.layers[:6], seed.layers[:6], strict=True):
+            config, expected = ours.get_config(), theirs.get_config()
+            del config["name"], expected["name"]
+            assert config == expected
+    sub_pixel = zoo.get("ae-sub-pixel").build()
+    assert [type(layer).__name__ for layer in sub_pixel.layers[6:]] == [
+        "SubPixelConv2D",
+        "Conv2D",
+        "SubPixelConv2D",
+        "SubPixelConv2D",
+    ]
+    initializers = [layer.kernel_initializer for layer in sub_pixel.layers[6:]]
+    assert all(isinstance(i, ICNR) for i in initializers[:1] + initializers[2:])
+    resize = zoo.get("ae-resize-conv").build()
+    assert {layer.interpolation for layer in resize.layers[6:]} == {"nearest"}
+
+
+def test_resize_conv_with_bilinear_is_seed_000(rng: np.random.Generator) -> None:
+    seed = zoo.get("ae-upsampling").build()
+    fused = zoo.get("ae-resize-conv").build(interpolation="bilinear")
+    assert all(isinstance(layer, ResizeConv2D) for layer in fused.layers[6:])
+    fused.set_weights(seed.get_weights())
+    x = rng.random((3, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_array_equal(fused.predict(x, verbose=0), seed.predict(x, verbose=0))
+
+
+def test_sub_pixel_decoder_starts_as_convolutions_and_nearest_upsampling(
+    rng: np.random.Generator,
+) -> None:
+    model = zoo.get("ae-sub-pixel").build()
+    layer = model.layers[6]
+    assert isinstance(layer, SubPixelConv2D)
+    x = rng.random((2, 4, 4, 8)).astype(np.float32)
+    kernel = layer.kernel.value[..., : layer.filters]  # DCR: phase 0 is the first filters
+    expected = upsample(np.maximum(conv(x, kernel, padding="same"), 0), size=2)
+    np.testing.assert_allclose(layer(x), expected, rtol=1e-6, atol=1e-7)

@@ -23,14 +23,17 @@ from upsample.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
+from upsample.initializers.upsampling_initializers import ICNR, BilinearUpsampling
 from upsample.utils.registry import Registry
 
 # Keras also exports every class under its snake_case name.
+bilinear_upsampling = BilinearUpsampling
 constant = Constant
 glorot_normal = GlorotNormal
 glorot_uniform = GlorotUniform
 he_normal = HeNormal
 he_uniform = HeUniform
+icnr = ICNR
 lecun_normal = LecunNormal
 lecun_uniform = LecunUniform
 ones = Ones
@@ -41,16 +44,19 @@ variance_scaling = VarianceScaling
 zeros = Zeros
 
 # As ``keras/src/initializers/__init__.py``: class names, their snake_case names
-# (spelled out, as they are exported below) and Keras's aliases.
+# (spelled out, as they are exported below) and Keras's aliases; with ours
+# (`upsampling_initializers`).
 ALL_OBJECTS: dict[str, type[Initializer]] = {
     **{
         cls.__name__: cls
         for cls in (
+            BilinearUpsampling,
             Constant,
             GlorotNormal,
             GlorotUniform,
             HeNormal,
             HeUniform,
+            ICNR,
             LecunNormal,
             LecunUniform,
             Ones,
@@ -78,6 +84,8 @@ ALL_OBJECTS: dict[str, type[Initializer]] = {
     "one": Ones,
     "uniform": RandomUniform,
     "zero": Zeros,
+    "bilinear_upsampling": BilinearUpsampling,
+    "icnr": ICNR,
 }
 
 InitializerLike = Callable[..., NDArray[Any]]
@@ -114,6 +122,8 @@ def _array_initializer(array: NDArray[Any]) -> InitializerLike:
 
 __all__ = [
     "ALL_OBJECTS",
+    "ICNR",
+    "BilinearUpsampling",
     "Constant",
     "GlorotNormal",
     "GlorotUniform",
@@ -128,6 +138,7 @@ __all__ = [
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
+    "bilinear_upsampling",
     "compute_fans",
     "constant",
     "deserialize",
@@ -136,6 +147,7 @@ __all__ = [
     "glorot_uniform",
     "he_normal",
     "he_uniform",
+    "icnr",
     "lecun_normal",
     "lecun_uniform",
     "ones",

@@ -1,4 +1,7 @@
-"""Keras-compatible layers (`upsample.layers.Conv2DTranspose`, ...)."""
+"""Keras-compatible layers (`upsample.layers.Conv2DTranspose`, ...).
+
+Beyond Keras: `DepthToSpace`/`SpaceToDepth`, `SubPixelConv*D` and `ResizeConv*D`.
+"""
 
 from upsample.layers.activations import LeakyReLU, ReLU
 from upsample.layers.convolutional import (
@@ -38,6 +41,7 @@ from upsample.layers.padding import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from upsample.layers.pixel_shuffle import DepthToSpace, SpaceToDepth
 from upsample.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -48,6 +52,8 @@ from upsample.layers.pooling import (
 )
 from upsample.layers.regularization import Dropout
 from upsample.layers.reshaping import Flatten, Reshape
+from upsample.layers.resize_conv import ResizeConv1D, ResizeConv2D, ResizeConv3D
+from upsample.layers.sub_pixel_conv import SubPixelConv1D, SubPixelConv2D, SubPixelConv3D
 from upsample.layers.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D
 
 __all__ = [
@@ -69,6 +75,7 @@ __all__ = [
     "Cropping2D",
     "Cropping3D",
     "Dense",
+    "DepthToSpace",
     "Dropout",
     "Flatten",
     "Input",
@@ -84,6 +91,13 @@ __all__ = [
     "Multiply",
     "ReLU",
     "Reshape",
+    "ResizeConv1D",
+    "ResizeConv2D",
+    "ResizeConv3D",
+    "SpaceToDepth",
+    "SubPixelConv1D",
+    "SubPixelConv2D",
+    "SubPixelConv3D",
     "Subtract",
     "UpSampling1D",
     "UpSampling2D",

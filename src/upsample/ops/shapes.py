@@ -291,3 +291,71 @@ def unit_stride_transpose(geo: ConvGeometry) -> ConvGeometry:
         tuple(r - p for r, p in zip(reach, geo.pad_before, strict=True)),
         tuple(r - p for r, p in zip(reach, geo.pad_after, strict=True)),
     )
+
+
+def conv_transpose_settings(
+    input_length: int,
+    output_length: int,
+    *,
+    kernel_size: int,
+    stride: int,
+    dilation: int = 1,
+) -> list[tuple[Padding | int, int | None]]:
+    """Every `(padding, output_padding)` of a transposed convolution giving `output_length`.
+
+    PyTorch's ``ConvTranspose*d(...)(x, output_size=...)``, which Keras lacks.  The
+    pairs come in two kinds, Keras's first:
+
+    * ``("valid" | "same", None | a)``: the arguments of Keras's ``Conv*DTranspose``
+      (`conv_transpose_output_length`), ``0 <= a < stride``; none when
+      ``stride > 1`` and ``dilation > 1``, which Keras rejects;
+    * ``(p, a)`` with an int ``p >= 0``: PyTorch's explicit padding, cropping ``p``
+      at both ends.  Dumoulin & Visin (arXiv:1603.07285), relationship 14 with
+      dilation: ``o = s (i - 1) + a + d (k - 1) + 1 - 2 p``, ``0 <= a < s``.
+
+    Pairs that give the same length may place the output differently ("same"
+    crops both ends, "valid" none).  Raises a ValueError naming the lengths when
+    no pair gives `output_length`.
+    """
+    arguments = {
+        "input_length": input_length,
+        "output_length": output_length,
+        "kernel_size": kernel_size,
+        "stride": stride,
+        "dilation": dilation,
+    }
+    for name, value in arguments.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"The `{name}` must be a positive int. Received: {name}={value!r}")
+    geometry = {"kernel_size": kernel_size, "stride": stride, "dilation": dilation}
+    keras: list[tuple[Padding | int, int | None]] = []
+    if stride == 1 or dilation == 1:
+        for padding in PADDINGS:
+            for output_padding in (None, *range(stride)):
+                try:
+                    length = conv_transpose_output_length(
+                        input_length, padding=padding, output_padding=output_padding, **geometry
+                    )
+                except ValueError:  # an empty output
+                    continue
+                if length == output_length:
+                    keras.append((padding, output_padding))
+    # Relationship 14 solved for p; the longest output is that of p = 0, a = s - 1.
+    full = stride * (input_length - 1) + dilation * (kernel_size - 1) + 1
+    explicit = sorted(
+        ((full + a - output_length) // 2, a)
+        for a in range(stride)
+        if full + a >= output_length and (full + a - output_length) % 2 == 0
+    )
+    if not keras and not explicit:
+        reachable = (
+            f"at most {full} long and differ from {full} by an even number"
+            if stride == 1
+            else f"at most {full + stride - 1} long"
+        )
+        raise ValueError(
+            f"No transposed convolution with kernel_size={kernel_size}, strides={stride}, "
+            f"dilation_rate={dilation} turns an input of length {input_length} into an "
+            f"output of length {output_length}: its output must be {reachable}."
+        )
+    return [*keras, *explicit]

@@ -20,6 +20,7 @@ from upsample.models.functional import Functional
 from upsample.models.model import Model
 from upsample.models.sequential import Sequential
 from upsample.saving.classes import ConfigError, layer_classes
+from upsample.utils.registry import registered_name
 
 # Objects Keras marked with "shared_object_id", so that one object is rebuilt once.
 _shared_objects: contextvars.ContextVar[dict[int, Any] | None] = contextvars.ContextVar(
@@ -99,8 +100,15 @@ def resolve_class(
             return cls
     module = config.get("module")
     classes = layer_classes()
-    if class_name in classes and (module is None or str(module).startswith("keras")):
-        return classes[class_name]
+    ours = classes.get(class_name)
+    # Keras writes a registered class's Python module, wherever that class lives:
+    # our classes that Keras lacks are known by their registered name.
+    if ours is not None and (
+        module is None
+        or str(module).startswith("keras")
+        or (registered is not None and registered == registered_name(ours.keras_module, class_name))
+    ):
+        return ours
     if module and not str(module).startswith("keras"):
         raise ConfigError(
             f"Layer '{_config_name(config)}' is of the custom class {class_name!r} (module "

@@ -31,7 +31,7 @@ from upsample.models.graph import is_input_node, map_graph
 from upsample.models.model import Model
 from upsample.models.sequential import Sequential
 from upsample.saving.classes import ConfigError, layer_classes
-from upsample.utils.registry import serialize_object
+from upsample.utils.registry import registered_name, serialize_object
 
 SEQUENTIAL_HEADER = ("keras", "Sequential", None)
 # `Functional` is not a public Keras symbol, so Keras writes its source module
@@ -116,7 +116,7 @@ def _header(layer: Layer) -> tuple[str | None, str, str | None]:
     if cls is Functional:
         return FUNCTIONAL_HEADER
     if _is_builtin(cls):
-        return layer.keras_module, cls.__name__, None
+        return layer.keras_module, cls.__name__, registered_name(layer.keras_module, cls.__name__)
     # A custom class: Keras writes its Python module (None for __main__) and
     # registers it under its class name, which `custom_objects` must provide.
     module = None if cls.__module__ == "__main__" else cls.__module__

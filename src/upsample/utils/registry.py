@@ -2,7 +2,8 @@
 
 An object serializes to ``{"module": "keras.constraints", "class_name": "MaxNorm",
 "config": {...}, "registered_name": None}``; the module names are Keras's, so
-that real Keras can rebuild what `upsample` saved, and vice versa.  Keras gives
+that real Keras can rebuild what `upsample` saved, and vice versa (classes that
+Keras lacks name their own module and a registered name, ``upsample>ICNR``).  Keras gives
 each family (``keras.constraints``, ``keras.initializers``, ``keras.losses``,
 ``keras.metrics``, ``keras.optimizers``, ``keras.regularizers``, the learning
 rate schedules) the same three functions; a `Registry` holds a family's names
@@ -15,6 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T", bound="Serializable")
+
+# The package under which classes that Keras lacks are registered.
+PACKAGE = "upsample"
 
 
 class Serializable(Protocol):
@@ -31,8 +35,19 @@ def serialize_object(obj: Serializable | None) -> dict[str, Any] | None:
         "module": obj.keras_module,
         "class_name": type(obj).__name__,
         "config": obj.get_config(),
-        "registered_name": None,
+        "registered_name": registered_name(obj.keras_module, type(obj).__name__),
     }
+
+
+def registered_name(module: str, class_name: str) -> str | None:
+    """None for Keras's own classes; ``upsample>ClassName`` for the classes Keras lacks.
+
+    That is the name ``keras.saving.register_keras_serializable(package="upsample")``
+    gives a class, under which Keras looks up a custom object when it loads a file.
+    """
+    if module == "keras" or module.startswith("keras."):
+        return None
+    return f"{PACKAGE}>{class_name}"
 
 
 def deserialize_object(identifier: Any, objects: Mapping[str, Any], *, kind: str) -> Any:

@@ -28,7 +28,7 @@ class ZooModel:
     builder: Callable[..., Model]
     task: Task
     seed: str
-    upsampling: str  # the upsampling layer it compares: "UpSampling2D" or "Conv2DTranspose"
+    upsampling: str  # the upsampling layer it compares, e.g. "UpSampling2D" or "Conv2DTranspose"
     description: str
     batch_size: int
     epochs: int | None  # None: the seed does not train it
@@ -100,6 +100,8 @@ def _generator(name: str, builder: Callable[..., Model], upsampling: str, size: 
 _MODELS = (
     _autoencoder("ae-upsampling", autoencoders.ae_upsampling, "000", "UpSampling2D", 25),
     _autoencoder("ae-transpose", autoencoders.ae_transpose, "004", "Conv2DTranspose", 1000),
+    _autoencoder("ae-sub-pixel", autoencoders.ae_sub_pixel, "000", "SubPixelConv2D", 25),
+    _autoencoder("ae-resize-conv", autoencoders.ae_resize_conv, "000", "ResizeConv2D", 25),
     _generator("generator-upsampling", generators.generator_upsampling, "UpSampling2D", "10x10"),
     _generator("generator-transpose", generators.generator_transpose, "Conv2DTranspose", "10x10"),
     _generator(
