@@ -78,5 +78,7 @@ def test_generator_hyperparameters_and_learning_rate_reach_the_gan() -> None:
 
 
 def test_an_autoencoder_has_no_gan() -> None:
-    with pytest.raises(ValueError, match="'ae-transpose' is not a GAN generator \\(its task is 'autoencoder'\\)"):
+    with pytest.raises(
+        ValueError, match="'ae-transpose' is not a GAN generator \\(its task is 'autoencoder'\\)"
+    ):
         zoo.get("ae-transpose").gan()
