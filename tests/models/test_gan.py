@@ -161,17 +161,26 @@ def test_fit_shows_both_losses_in_the_progress_bar(capsys: pytest.CaptureFixture
 # --------------------------------------------------------------------------- resuming
 
 
+def fitted(epochs: int) -> GAN:
+    """A tiny GAN with dropout, trained for `epochs` epochs in one `fit`."""
+    gan = tiny_gan(dropout=0.3)
+    gan.fit(images(10), batch_size=BATCH, epochs=epochs, verbose=0)
+    return gan
+
+
+def resumed(folder: Path, epochs: int = 3) -> GAN:
+    """The GAN saved in `folder`, trained on to `epochs` epochs."""
+    gan = load_gan(folder)
+    gan.fit(
+        images(10), batch_size=BATCH, epochs=epochs, initial_epoch=gan.completed_epochs, verbose=0
+    )
+    return gan
+
+
 def test_a_checkpoint_resumes_exactly(tmp_path: Path) -> None:
-    x = images(10)
-    straight = tiny_gan(dropout=0.3)
-    straight.fit(x, batch_size=BATCH, epochs=3, verbose=0)
-    first = tiny_gan(dropout=0.3)
-    first.fit(x, batch_size=BATCH, epochs=1, verbose=0)
-    first.save_checkpoint(tmp_path / "checkpoint")
-    resumed = load_gan(tmp_path / "checkpoint")
-    assert resumed.completed_epochs == 1
-    resumed.fit(x, batch_size=BATCH, epochs=3, initial_epoch=resumed.completed_epochs, verbose=0)
-    assert_same_state(resumed, straight)
+    fitted(1).save_checkpoint(tmp_path / "checkpoint")
+    assert load_gan(tmp_path / "checkpoint").completed_epochs == 1
+    assert_same_state(resumed(tmp_path / "checkpoint"), fitted(3))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"]
 
 
@@ -191,19 +200,14 @@ class Interrupt(Callback):
 
 
 def test_ctrl_c_rolls_back_to_the_last_whole_epoch_and_resumes_exactly(tmp_path: Path) -> None:
-    x = images(10)
-    straight = tiny_gan(dropout=0.3)
-    straight.fit(x, batch_size=BATCH, epochs=3, verbose=0)
-    one_epoch = tiny_gan(dropout=0.3)
-    one_epoch.fit(x, batch_size=BATCH, epochs=1, verbose=0)
     interrupted = tiny_gan(dropout=0.3)
     with pytest.raises(KeyboardInterrupt):
-        interrupted.fit(x, batch_size=BATCH, epochs=3, verbose=0, callbacks=[Interrupt(1, 1)])
-    assert_same_state(interrupted, one_epoch)
+        interrupted.fit(
+            images(10), batch_size=BATCH, epochs=3, verbose=0, callbacks=[Interrupt(1, 1)]
+        )
+    assert_same_state(interrupted, fitted(1))
     interrupted.save_checkpoint(tmp_path / "run")
-    resumed = load_gan(tmp_path / "run")
-    resumed.fit(x, batch_size=BATCH, epochs=3, initial_epoch=resumed.completed_epochs, verbose=0)
-    assert_same_state(resumed, straight)
+    assert_same_state(resumed(tmp_path / "run"), fitted(3))
 
 
 def test_a_failed_save_keeps_the_previous_checkpoint(

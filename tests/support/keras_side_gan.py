@@ -45,13 +45,7 @@ def keras_gan_steps(
         labels += label_noise * uniform
 
         def d_loss_of(trainable: list[Any], images: Any = combined_images, y: Any = labels) -> Any:
-            predictions, _ = discriminator.stateless_call(
-                trainable,
-                [v.value for v in discriminator.non_trainable_variables],
-                images,
-                training=True,
-            )
-            return loss_fn(y, predictions)
+            return loss_fn(y, _run(discriminator, trainable, images))
 
         d_loss, grads = jax.value_and_grad(d_loss_of)(
             [v.value for v in discriminator.trainable_variables]
@@ -67,16 +61,7 @@ def keras_gan_steps(
             y: Any = misleading_labels,
             frozen: list[Any] = frozen,
         ) -> Any:
-            images, _ = generator.stateless_call(
-                trainable, [v.value for v in generator.non_trainable_variables], z, training=True
-            )
-            predictions, _ = discriminator.stateless_call(
-                frozen,
-                [v.value for v in discriminator.non_trainable_variables],
-                images,
-                training=True,
-            )
-            return loss_fn(y, predictions)
+            return loss_fn(y, _run(discriminator, frozen, _run(generator, trainable, z)))
 
         g_loss, grads = jax.value_and_grad(g_loss_of)(
             [v.value for v in generator.trainable_variables]
@@ -90,3 +75,11 @@ def keras_gan_steps(
         "discriminator": [np.asarray(w) for w in discriminator.get_weights()],
         "generator": [np.asarray(w) for w in generator.get_weights()],
     }
+
+
+def _run(model: Any, trainable: list[Any], inputs: Any) -> Any:
+    """The model's outputs in training mode with these trainable values (differentiable)."""
+    outputs, _ = model.stateless_call(
+        trainable, [v.value for v in model.non_trainable_variables], inputs, training=True
+    )
+    return outputs
