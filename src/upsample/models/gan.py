@@ -123,7 +123,7 @@ class GAN(Model):
         return [self.discriminator, self.generator]
 
     def _sublayers(self) -> list[Any]:
-        return [self.discriminator, self.generator]
+        return self.layers
 
     # ----------------------------------------------------------------------- compile
 
@@ -259,6 +259,7 @@ class GAN(Model):
         exactly as an uninterrupted run would have.
         """
         from upsample.callbacks.terminate_on_divergence import TerminateOnDivergence
+        from upsample.metrics import Mean
 
         self._require_gan_compiled("fit")
         if y is not None:
@@ -279,14 +280,8 @@ class GAN(Model):
             given.append(TerminateOnDivergence())
         count = len(images)
         callback_list = self._callback_list(
-            given,
-            verbose,
-            epochs,
-            -(-count // batch_size),
-            add_history=True,
+            given, verbose, epochs, -(-count // batch_size), add_history=True
         )
-        from upsample.metrics import Mean
-
         means = {name: Mean(name=name) for name in self.metrics_names}
         self.stop_training = False
         self.divergence = None
