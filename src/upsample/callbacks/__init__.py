@@ -10,12 +10,14 @@ from upsample.callbacks.model_checkpoint import ModelCheckpoint
 from upsample.callbacks.monitor_callback import MonitorCallback
 from upsample.callbacks.progbar_logger import ProgbarLogger
 from upsample.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from upsample.callbacks.terminate_on_divergence import DivergenceError, TerminateOnDivergence
 from upsample.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "CSVLogger",
     "Callback",
     "CallbackList",
+    "DivergenceError",
     "EarlyStopping",
     "History",
     "LambdaCallback",
@@ -23,5 +25,6 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TerminateOnDivergence",
     "TerminateOnNaN",
 ]

@@ -40,11 +40,21 @@ class DataFileError(ValueError):
     """A data file that cannot be used; the message names the file and what is wrong."""
 
 
-def cache_dir() -> Path:
-    """Where datasets are cached: ``$UPSAMPLE_HOME/datasets`` or ``~/.cache/upsample/datasets``."""
+def cache_root() -> Path:
+    """upsample's cache: ``$UPSAMPLE_HOME``, else ``$XDG_CACHE_HOME/upsample``, else
+    ``~/.cache/upsample`` (the XDG Base Directory default)."""
     root = os.environ.get("UPSAMPLE_HOME")
-    base = Path(root) if root else Path.home() / ".cache" / "upsample"
-    return base / "datasets"
+    if root:
+        return Path(root)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    # The XDG specification says a relative path is invalid and must be ignored.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "upsample"
+
+
+def cache_dir() -> Path:
+    """Where datasets are cached: ``cache_root() / "datasets"``."""
+    return cache_root() / "datasets"
 
 
 def keras_cache_dir() -> Path:

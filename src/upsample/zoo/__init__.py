@@ -12,6 +12,9 @@ generator-transpose        001      324,353  GAN generator 100 -> 10x10, Conv2DT
 generator-upsampling-28    001      782,209  the same at 28x28 (MNIST), UpSampling2D
 generator-transpose-28     001      782,209  the same at 28x28 (MNIST), Conv2DTranspose
 =========================  ====  ==========  ==================================================
+
+Each generator's entry pairs it with its discriminator (`discriminators`):
+``zoo.get("generator-transpose-28").gan()`` is a compiled `upsample.models.GAN`.
 """
 
 from upsample.zoo.autoencoders import ae_resize_conv, ae_sub_pixel, ae_transpose, ae_upsampling

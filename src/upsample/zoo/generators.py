@@ -14,6 +14,11 @@ project's MNIST images are scaled to [0, 1]. 782,209 parameters each.
 In both pairs an ``UpSampling2D`` + 3x3 ``Conv2D`` step and a stride-2 3x3
 ``Conv2DTranspose`` step have the same number of parameters, so the two
 generators of a pair differ only in how they upsample.
+
+A third way joins as a third `Step` once the sub-pixel layer exists: a Conv2D
+to ``4 * filters`` channels (ICNR-initialised, Aitken et al., 2017) followed by
+a depth-to-space x2, with a generator built by `_generator` like the others and
+a zoo entry beside them (its discriminator is `discriminators.discriminator_28`).
 """
 
 from __future__ import annotations

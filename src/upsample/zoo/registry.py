@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from upsample.models import Model
+from upsample.models import GAN, Model
 from upsample.optimizers import Optimizer
 from upsample.optimizers import get as get_optimizer
-from upsample.zoo import autoencoders, generators
+from upsample.zoo import autoencoders, discriminators, generators
 
 Task = Literal["autoencoder", "generator"]
 
@@ -35,6 +35,7 @@ class ZooModel:
     loss: str
     optimizer: Mapping[str, Any]
     validation_split: float = 0.2
+    discriminator: Callable[..., Model] | None = None  # a generator's opponent in its GAN
 
     def build(self, **hyperparameters: Any) -> Model:
         """A new, uncompiled model; keyword arguments override the seed's hyperparameters."""
@@ -54,6 +55,23 @@ class ZooModel:
         model = self.build(**hyperparameters)
         model.compile(optimizer=self.optimizer_instance(learning_rate), loss=self.loss)
         return model
+
+    def gan(
+        self, *, seed: int | None = None, learning_rate: float | None = None, **hyperparameters: Any
+    ) -> GAN:
+        """A new GAN of this generator and its discriminator, compiled with the seed's
+        optimizer (one each) and loss; keyword arguments go to the generator's builder."""
+        if self.discriminator is None:
+            raise ValueError(f"{self.name!r} is not a GAN generator (its task is {self.task!r}).")
+        generator = self.build(**hyperparameters)
+        latent_dim = int(generator.input_shape[-1])  # type: ignore[attr-defined]
+        gan = GAN(self.discriminator(), generator, latent_dim, seed=seed)
+        gan.compile(
+            d_optimizer=self.optimizer_instance(learning_rate),
+            g_optimizer=self.optimizer_instance(learning_rate),
+            loss_fn=self.loss,
+        )
+        return gan
 
 
 _ADAM = MappingProxyType({"class_name": "Adam", "config": MappingProxyType({})})
@@ -83,6 +101,9 @@ def _autoencoder(
 
 
 def _generator(name: str, builder: Callable[..., Model], upsampling: str, size: str) -> ZooModel:
+    discriminator = (
+        discriminators.discriminator_28 if size == "28x28" else discriminators.discriminator_10
+    )
     return ZooModel(
         name=name,
         builder=builder,
@@ -94,6 +115,7 @@ def _generator(name: str, builder: Callable[..., Model], upsampling: str, size: 
         epochs=None,
         loss="binary_crossentropy",
         optimizer=_DCGAN_ADAM,
+        discriminator=discriminator,
     )
 
 
