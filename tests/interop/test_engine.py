@@ -1,0 +1,193 @@
+"""The Keras engine on two JAX devices against one device and against the NumPy engine.
+
+All Keras runs happen in one worker process (support/keras_engine_worker.py)
+started with two JAX host devices; the NumPy runs happen here.  On a small
+slice of the bundled MNIST sample, from the same initial weights, the seed
+autoencoders (ae-upsampling, ae-transpose) train for two epochs of four steps:
+
+- data-parallel over two devices == one device (Keras), within float32 rounding;
+- the NumPy engine == Keras, within float32 rounding (ae-transpose less tightly:
+  see TOLERANCE);
+- a run started on one engine and resumed on the other (through the
+  `.keras` file written by `ModelCheckpoint` at the end of the first epoch)
+  ends where a run on either engine alone ends;
+- the sub-pixel autoencoder (upsample's own layers, through their Keras
+  twins) trains data-parallel in Keras as it does in NumPy.
+
+The worker runs without ``KERAS_BACKEND``: the engine's default (JAX) is checked too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from upsample import zoo
+from upsample.datasets.mnist import SAMPLE_PATH
+from upsample.models import EpochShuffle, load_model
+from upsample.utils import clear_session, set_random_seed
+
+TESTS = Path(__file__).resolve().parent.parent
+MODELS = ["ae-upsampling", "ae-transpose", "ae-sub-pixel"]
+SEED = 5
+FIT = {"batch_size": 8, "validation_split": 0.2}
+IMAGES = 40  # 32 to train on (four batches of 8), 8 to validate on
+# Losses of Keras and NumPy agree to float32 rounding after eight steps for ae-upsampling
+# (measured: within 2e-7). In ae-transpose a ReLU pre-activation that is exactly 0 in one
+# engine's float32 rounding and not in the other's switches a unit's gradient on or off, and
+# Adam (epsilon 1e-7) turns near-zero gradient differences into whole steps: its losses agree
+# within about 1e-5 relative (measured), and some weights differ by up to a few learning rates.
+TOLERANCE = {"ae-upsampling": 2e-6, "ae-transpose": 1e-4, "ae-sub-pixel": 1e-4}
+
+pytestmark = pytest.mark.slow
+
+
+def images() -> np.ndarray:
+    with np.load(SAMPLE_PATH) as sample:
+        return (sample["x_train"][:IMAGES, ..., None] / np.float32(255.0)).astype(np.float32)
+
+
+def initial_model(name: str) -> Any:
+    clear_session()
+    set_random_seed(SEED)
+    return zoo.get(name).compiled()
+
+
+def numpy_fit(model: Any, x: np.ndarray, epochs: int, initial_epoch: int = 0) -> dict[str, Any]:
+    history = model.fit(
+        x,
+        x,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        shuffle=EpochShuffle(SEED),
+        verbose=0,
+        **FIT,
+    )
+    return {
+        "weights": model.get_weights(),
+        "iterations": int(model.optimizer.iterations.value),
+        "history": history.history,
+        "predictions": model.predict(x, verbose=0),
+    }
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Every run, by name: ``<model>/<run>``; Keras's in one worker process."""
+    folder = tmp_path_factory.mktemp("engines")
+    x = images()
+    np.savez(folder / "x.npz", x=x)
+    results: dict[str, dict[str, Any]] = {}
+    jobs: list[dict[str, Any]] = []
+    for name in MODELS:
+        start = folder / f"{name}-start.keras"
+        model = initial_model(name)
+        model.optimizer.build(model.trainable_weights)
+        model.save(start)
+        results[f"{name}/numpy"] = numpy_fit(load_model(start), x, epochs=2)
+        half = load_model(start)
+        numpy_fit(half, x, epochs=1)
+        half.save(folder / f"{name}-numpy-epoch1.keras")
+        job = {"model": str(start), "initial_epoch": 0, "epochs": 2, "checkpoint": None}
+        jobs.append({**job, "name": f"{name}/keras-2-devices", "distribution": "data_parallel"})
+        if name == "ae-sub-pixel":
+            continue
+        jobs[-1]["checkpoint"] = str(folder / f"{name}-keras-epoch{{epoch}}.keras")
+        jobs.append({**job, "name": f"{name}/keras-1-device", "distribution": None})
+        jobs.append(
+            {
+                **job,
+                "name": f"{name}/numpy-then-keras",
+                "model": str(folder / f"{name}-numpy-epoch1.keras"),
+                "initial_epoch": 1,
+                "distribution": "data_parallel",
+            }
+        )
+    job_file, result_file = folder / "jobs.json", folder / "results.pickle"
+    job_file.write_text(
+        json.dumps({"data": str(folder / "x.npz"), "seed": SEED, **FIT, "runs": jobs})
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    environment.update(
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+        JAX_PLATFORMS="cpu",
+        PYTHONPATH=os.pathsep.join([str(TESTS), environment.get("PYTHONPATH", "")]),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "support.keras_engine_worker", str(job_file), str(result_file)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    with open(result_file, "rb") as handle:
+        results.update(pickle.load(handle))
+    for name in ("ae-upsampling", "ae-transpose"):
+        # Keras's checkpoint after its first epoch, trained on by the NumPy engine.
+        resumed = load_model(folder / f"{name}-keras-epoch1.keras")
+        results[f"{name}/keras-then-numpy"] = numpy_fit(resumed, x, epochs=2, initial_epoch=1)
+    return results
+
+
+def assert_same_run(ours: dict[str, Any], theirs: dict[str, Any], rtol: float, what: str) -> None:
+    """The same number of steps, and histories and predictions within `rtol`."""
+    assert ours["iterations"] == theirs["iterations"] == 8, what
+    epochs = len(ours["history"]["loss"])
+    assert set(ours["history"]) == set(theirs["history"]) == {"loss", "val_loss"}, what
+    for key, values in ours["history"].items():
+        np.testing.assert_allclose(
+            values, theirs["history"][key][-epochs:], rtol=rtol, err_msg=f"{what}: {key}"
+        )
+    np.testing.assert_allclose(
+        ours["predictions"], theirs["predictions"], rtol=0, atol=rtol, err_msg=what
+    )
+
+
+@pytest.mark.parametrize("name", ["ae-upsampling", "ae-transpose"])
+def test_two_devices_equal_one_device(runs: dict[str, dict[str, Any]], name: str) -> None:
+    two, one = runs[f"{name}/keras-2-devices"], runs[f"{name}/keras-1-device"]
+    assert_same_run(two, one, 2e-6, f"{name}: 2 devices vs 1")
+    for i, (a, b) in enumerate(zip(two["weights"], one["weights"], strict=True)):
+        scale = max(1.0, float(np.abs(b).max()))
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6 * scale, err_msg=f"{name}: weight {i}")
+    assert two["engine_info"]["devices"] == {
+        "count": 2,
+        "kinds": {"cpu": 2},
+        "names": ["cpu:0", "cpu:1"],
+    }
+    assert one["engine_info"]["devices"]["count"] == 1
+    assert two["engine_info"]["distribution"] == "DataParallel"
+    assert one["engine_info"]["distribution"] is None
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_keras_equals_the_numpy_engine(runs: dict[str, dict[str, Any]], name: str) -> None:
+    keras_run, numpy_run = runs[f"{name}/keras-2-devices"], runs[f"{name}/numpy"]
+    assert_same_run(keras_run, numpy_run, TOLERANCE[name], f"{name}: Keras vs NumPy")
+    info = keras_run["engine_info"]
+    assert (info["engine"], info["backend"], info["processes"]) == ("keras", "jax", 1)
+    assert {"keras", "jax", "jaxlib"} <= set(info["versions"])
+    # Training moved the weights far beyond any tolerance: the comparison means something.
+    start = initial_model(name).get_weights()
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(start, numpy_run["weights"]))
+    assert moved > 1e-3
+
+
+@pytest.mark.parametrize("name", ["ae-upsampling", "ae-transpose"])
+@pytest.mark.parametrize("resumed", ["numpy-then-keras", "keras-then-numpy"])
+def test_a_run_resumed_on_the_other_engine_ends_where_one_engine_ends(
+    runs: dict[str, dict[str, Any]], name: str, resumed: str
+) -> None:
+    run = runs[f"{name}/{resumed}"]
+    for alone in ("numpy", "keras-2-devices"):
+        assert_same_run(run, runs[f"{name}/{alone}"], TOLERANCE[name], f"{name}: {resumed}")
