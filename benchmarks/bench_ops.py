@@ -619,10 +619,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def setup_ours(results: Results, data: Data, args: argparse.Namespace) -> dict[str, Ours]:
     """Build, warm up and check our ops; measure their memory; record references."""
-    from upsample.ops import _parallel
+    from upsample import config
 
-    if _parallel.num_workers() != args.threads:
-        _parallel.set_num_workers(args.threads)
+    config.tune_allocator()  # as the `upsample` command does
+    config.set_num_threads(args.threads)
     ours: dict[str, Ours] = {}
     for w in results.workloads:
         try:

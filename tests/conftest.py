@@ -10,8 +10,12 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 import pytest
+
+from upsample import config
 
 
 @pytest.fixture
@@ -19,6 +23,13 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A generator seeded from the test's name, so that every failure reproduces."""
     seed = int.from_bytes(request.node.nodeid.encode()[-8:].ljust(8, b"\0"), "little")
     return np.random.default_rng(seed)
+
+
+@pytest.fixture
+def threads() -> Iterator[Callable[[int | None], None]]:
+    """`upsample.config.set_num_threads` for one test; the default is restored after."""
+    yield config.set_num_threads
+    config.set_num_threads(None)
 
 
 _skipped: list[str] = []

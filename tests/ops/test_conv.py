@@ -11,7 +11,7 @@ import pytest
 
 from support.conv_routes import ROUTES, route
 from support.gradcheck import assert_adjoint, assert_vjp_matches_numerical
-from upsample.ops import _flat_shift, _one_channel
+from upsample.ops import _flat_shift
 from upsample.ops import conv as conv_ops
 from upsample.ops.conv import conv, conv_transpose, conv_transpose_vjp, conv_vjp
 from upsample.ops.shapes import (
@@ -20,6 +20,7 @@ from upsample.ops.shapes import (
     conv_transpose_geometry,
     unit_stride_transpose,
 )
+from upsample.runtime import tuning
 
 SEED_IMAGE = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32).reshape(1, 2, 2, 1)
 
@@ -325,14 +326,14 @@ def _all_maps(x: np.ndarray, kernel: np.ndarray) -> list[np.ndarray]:
 def _chunks_of(nbytes: int) -> Iterator[None]:
     """Plan kernels with chunks of `nbytes` of patches (instead of about 1 MiB)."""
     plans = (conv_ops._wide_plan, conv_ops._row_plan, conv_ops._narrow_plan)
-    default = conv_ops._CHUNK_BYTES
+    default = tuning.CONV_CHUNK_BYTES
     try:
-        conv_ops._CHUNK_BYTES = nbytes
+        tuning.CONV_CHUNK_BYTES = nbytes
         for plan in plans:
             plan.cache_clear()
         yield
     finally:
-        conv_ops._CHUNK_BYTES = default
+        tuning.CONV_CHUNK_BYTES = default
         for plan in plans:
             plan.cache_clear()
 
@@ -455,12 +456,12 @@ def test_into_one_channel_in_chunks_matches_the_shifted_sums(seed: int) -> None:
 
 @contextlib.contextmanager
 def _one_channel_chunks_of(nbytes: int) -> Iterator[None]:
-    default = _one_channel.CHUNK_BYTES
+    default = tuning.ONE_CHANNEL_CHUNK_BYTES
     try:
-        _one_channel.CHUNK_BYTES = nbytes
+        tuning.ONE_CHANNEL_CHUNK_BYTES = nbytes
         yield
     finally:
-        _one_channel.CHUNK_BYTES = default
+        tuning.ONE_CHANNEL_CHUNK_BYTES = default
 
 
 def test_gradients_accept_views_that_are_not_contiguous(rng: np.random.Generator) -> None:

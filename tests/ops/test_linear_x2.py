@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from support.resample_reference import reference, reference_vjp, shape_of
-from upsample.ops import _linear_x2, _parallel
+from upsample.ops import _linear_x2
 from upsample.ops.resample import upsample, upsample_vjp
+from upsample.runtime import tuning
 
 
 def x2_configs(count: int, seed: int) -> list[dict[str, object]]:
@@ -73,7 +76,10 @@ def test_keeps_the_dtype(dtype: type, rng: np.random.Generator) -> None:
 
 @pytest.mark.parametrize("size", [(2, 2), (2, 1), (1, 2), (2, 2, 2)])
 def test_chunks_and_threads_do_not_change_the_numbers(
-    size: tuple[int, ...], rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+    size: tuple[int, ...],
+    rng: np.random.Generator,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: Callable[[int], None],
 ) -> None:
     """Chunks of batch items and bands of rows (with the rows around them that they read),
     on worker threads, compute each element exactly as one chunk does."""
@@ -82,20 +88,19 @@ def test_chunks_and_threads_do_not_change_the_numbers(
     whole = upsample(x, **arguments)  # type: ignore[arg-type]
     g = rng.standard_normal(whole.shape).astype(np.float32)
     whole_vjp = upsample_vjp(g, **arguments)  # type: ignore[arg-type]
-    monkeypatch.setattr(_linear_x2, "CHUNK_BYTES", 1 << 10)
-    monkeypatch.setattr(_parallel, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(tuning, "LINEAR_X2_CHUNK_BYTES", 1 << 10)
+    monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
     _linear_x2._chunks.cache_clear()
     try:
         # 1 KiB chunks: bands of a few rows of the first axis, several per item.
         wide_row_bytes = g[0].nbytes // 9
         assert len(_linear_x2._chunks(7, 9, wide_row_bytes)) > 7
         for workers in (1, 2):
-            _parallel.set_num_workers(workers)
+            threads(workers)
             np.testing.assert_array_equal(upsample(x, **arguments), whole)  # type: ignore[arg-type]
             np.testing.assert_array_equal(upsample_vjp(g, **arguments), whole_vjp)  # type: ignore[arg-type]
     finally:
         _linear_x2._chunks.cache_clear()
-        _parallel.set_num_workers(_parallel.cpu_count())
 
 
 def test_other_methods_and_factors_take_the_general_engine() -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from support.gradcheck import assert_adjoint, assert_vjp_matches_numerical
 from support.resample_reference import reference, reference_vjp, shape_of
-from upsample.ops import _parallel
 from upsample.ops import resample as resample_ops
 from upsample.ops._resample_weights import forward_segments, phase_taps
 from upsample.ops.resample import upsample, upsample_vjp
+from upsample.runtime import tuning
 
 METHODS = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"]
 FORMATS = ["channels_last", "channels_first"]
@@ -296,7 +297,9 @@ def test_empty_batch() -> None:
     assert upsample_vjp(np.zeros((0, 6, 12, 2)), size=(2, 3)).shape == (0, 3, 4, 2)
 
 
-def test_chunks_and_threads_do_not_change_the_numbers(rng: np.random.Generator) -> None:
+def test_chunks_and_threads_do_not_change_the_numbers(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch, threads: Callable[[int], None]
+) -> None:
     """Chunking by batch items and rows (with halos) must not change the numbers."""
     x = rng.standard_normal((3, 21, 10, 5)).astype(np.float32)
     g = rng.standard_normal((3, 42, 30, 5)).astype(np.float32)
@@ -312,19 +315,17 @@ def test_chunks_and_threads_do_not_change_the_numbers(rng: np.random.Generator) 
         ]
 
     whole = run()
-    default = resample_ops._CHUNK_BYTES
+    monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
     try:
         for chunk_bytes, workers in itertools.product([1 << 10, 1 << 14], [1, 2]):
-            resample_ops._CHUNK_BYTES = chunk_bytes
+            monkeypatch.setattr(tuning, "RESAMPLE_CHUNK_BYTES", chunk_bytes)
             resample_ops._plan.cache_clear()
-            _parallel.set_num_workers(workers)
+            threads(workers)
             for a, b in zip(run(), whole, strict=True):
                 # Border rows are a small matmul, whose BLAS blocking follows the chunk.
                 np.testing.assert_allclose(a, b, rtol=0, atol=1e-6 * np.abs(b).max())
     finally:
-        resample_ops._CHUNK_BYTES = default
         resample_ops._plan.cache_clear()
-        _parallel.set_num_workers(_parallel.cpu_count())
 
 
 # --------------------------------------------------------------------------- errors

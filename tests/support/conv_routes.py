@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from upsample.ops import _flat_shift
+from upsample.runtime import tuning
 
 ROUTES = ("flat_shift", "im2col")
 
@@ -15,10 +15,10 @@ def route(name: str) -> Iterator[None]:
     """Within the block, "im2col" keeps every problem off the flat-shift route."""
     if name not in ROUTES:
         raise ValueError(f"Unknown route {name!r}; expected one of {ROUTES}")
-    default = _flat_shift.MAX_BYTES
+    default = tuning.FLAT_SHIFT_MAX_BYTES
     try:
         if name == "im2col":
-            _flat_shift.MAX_BYTES = -1
+            tuning.FLAT_SHIFT_MAX_BYTES = -1
         yield
     finally:
-        _flat_shift.MAX_BYTES = default
+        tuning.FLAT_SHIFT_MAX_BYTES = default

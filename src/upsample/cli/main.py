@@ -6,7 +6,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-from upsample import __version__
+from upsample import __version__, config
 from upsample.cli import common, compare, demo, summary, train
 
 DESCRIPTION = """\
@@ -43,6 +43,7 @@ def build_parser() -> common.Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: ``sys.argv[1:]``); returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    config.tune_allocator()  # the command is the process: keep freed memory mapped (training)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -33,15 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
-from upsample.ops._memory import new_array
+from upsample import runtime
 from upsample.ops.shapes import ConvGeometry
+from upsample.runtime import new_array, tuning
 
 Array = NDArray[np.floating]
-
-# At most this many bytes of padded input (or gradient) per map: above, the
-# chunked im2col of `conv` is faster (it runs on every core).
-MAX_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,7 @@ def applies(geo: ConvGeometry, batch: int, channels: int, itemsize: int) -> bool
     if any(s != 1 for s in geo.strides) or min(geo.pad_before) < 0 or min(geo.pad_after) < 0:
         return False
     padded = math.prod(_grid(geo, batch).padded)
-    return batch * padded * channels * itemsize <= MAX_BYTES
+    return batch * padded * channels * itemsize <= tuning.FLAT_SHIFT_MAX_BYTES
 
 
 def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
@@ -106,7 +102,7 @@ def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
     per_tap = w.reshape(-1, *w.shape[-2:])
     out = np.empty((flat.shape[0], w.shape[-1]), x.dtype)
     partial = np.empty((grid.rows, w.shape[-1]), x.dtype)
-    with _parallel.single_threaded_blas:
+    with runtime.single_threaded_blas():
         for tap, offset in enumerate(grid.offsets):
             taken = flat[offset : offset + grid.rows]
             if tap == 0:
@@ -127,7 +123,7 @@ def correlate_adjoint(g: Array, w: Array, geo: ConvGeometry) -> Array:
     per_tap = np.swapaxes(w.reshape(-1, *w.shape[-2:]), 1, 2)
     out = np.zeros((g.shape[0] * math.prod(grid.padded), w.shape[-2]), g.dtype)
     partial = np.empty((grid.rows, w.shape[-2]), g.dtype)
-    with _parallel.single_threaded_blas:
+    with runtime.single_threaded_blas():
         for tap, offset in enumerate(grid.offsets):
             into = out[offset : offset + grid.rows]
             np.add(into, np.matmul(flat, per_tap[tap], out=partial), out=into)
@@ -143,7 +139,7 @@ def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
     flat_x = grid.pad(x, grid.interior)
     flat_g = grid.pad(g, grid.corner)[: grid.rows]
     grads = np.empty((len(grid.offsets), x.shape[-1], g.shape[-1]), x.dtype)
-    with _parallel.single_threaded_blas:
+    with runtime.single_threaded_blas():
         for tap, offset in enumerate(grid.offsets):
             np.matmul(flat_x[offset : offset + grid.rows].T, flat_g, out=grads[tap])
     return grads.reshape(*geo.kernel_size, x.shape[-1], g.shape[-1])

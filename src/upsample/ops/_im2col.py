@@ -14,12 +14,12 @@ NumPy calls per block, which keeps small layers cheap.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from upsample.runtime import scratch
 
 Array = NDArray[np.floating]
 Index = tuple[slice, ...]
@@ -193,33 +193,3 @@ def gather(
     )
     outer = (strides[0], *(strides[1 + a] * s for a, s in enumerate(step)))
     return Gather(batch, extent, len(offsets), channels, padding, run_offsets, outer)
-
-
-# --------------------------------------------------------------------------- scratch memory
-
-_local = threading.local()
-_SCRATCH_ENTRIES = 32
-
-
-def scratch(key: tuple[object, ...], shape: tuple[int, ...], dtype: np.dtype) -> Array:
-    """A per-thread reusable buffer; windows (keyed by their pattern) keep their zero borders.
-
-    Reusing buffers keeps a block's working set in cache and avoids allocation.
-    A caller must be done with a buffer before asking for the same key again.
-    """
-    cache: OrderedDict[tuple[object, ...], Array] | None = getattr(_local, "buffers", None)
-    if cache is None:
-        cache = _local.buffers = OrderedDict()
-    full_key = (*key, np.dtype(dtype).str)
-    size = math.prod(shape)
-    buffer = cache.get(full_key)
-    if key[0] == "window":
-        if buffer is None:
-            buffer = np.zeros(shape, dtype)
-    elif buffer is None or buffer.size < size:
-        buffer = np.empty(size, dtype)
-    cache[full_key] = buffer
-    cache.move_to_end(full_key)
-    while len(cache) > _SCRATCH_ENTRIES:
-        cache.popitem(last=False)
-    return buffer[:size].reshape(shape) if key[0] != "window" else buffer

@@ -37,21 +37,15 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
+from upsample import runtime
 from upsample.ops._im2col import Block, blocks
-from upsample.ops._memory import new_array
 from upsample.ops._pixels import copy_pixels, reshaped
+from upsample.runtime import new_array, tuning
 
 Array = NDArray[np.floating]
 
-# Bytes of the wide side (output forward, gradient backward) per chunk: batch
-# items, or bands of rows of one large item.  Measured on (32, 64, 64, 32) -> x2
-# with two workers: 0.5 MiB 27-30 ms forward, 1 MiB 21 ms, whole items 26-31 ms.
-CHUNK_BYTES = 1 << 20
 # One axis of the operator, on ``(outer, length, inner)`` views of the source and target.
 _Step = Callable[[Array, Array], None]
-# Pixels at most this many elements wide are moved by opaque copies (`_pixels`).
-_NARROW_PIXEL = 32
 
 
 def applies(method: str, factors: tuple[int, ...]) -> bool:
@@ -126,7 +120,7 @@ def _run(run: Callable[[Block], None], source: Array, out: Array) -> None:
     )
     if not banded:
         chunks = [Block(b.n0, b.n1, 0, narrow) for b in chunks]
-    _parallel.run_chunks(run, chunks, source.nbytes + out.nbytes)
+    runtime.run_chunks(run, chunks, source.nbytes + out.nbytes)
 
 
 def _along_axes(source: Array, axes: list[int], target: Array, step: _Step) -> Array:
@@ -150,12 +144,12 @@ def _rows(array: Array) -> Array:
 
 @functools.lru_cache(maxsize=64)
 def _chunks(batch: int, rows: int, row_bytes: int) -> list[Block]:
-    return blocks(batch, rows, row_bytes, CHUNK_BYTES)
+    return blocks(batch, rows, row_bytes, tuning.LINEAR_X2_CHUNK_BYTES)
 
 
 def _staged(inner: int) -> bool:
     """Whether phases interleave in blocks of a few elements (then: stage them)."""
-    return inner <= _NARROW_PIXEL
+    return inner <= tuning.LINEAR_X2_NARROW_PIXEL
 
 
 def _double(source: Array, target: Array) -> None:

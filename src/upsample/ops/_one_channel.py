@@ -19,14 +19,11 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
-from upsample.ops._memory import new_array
+from upsample import runtime
 from upsample.ops.shapes import ConvGeometry
+from upsample.runtime import new_array, tuning
 
 Array = NDArray[np.floating]
-
-# Input bytes per chunk: the chunk and its tap rows stay in the per-core cache.
-CHUNK_BYTES = 1 << 21
 
 
 def applies(geo: ConvGeometry, channels_in: int, channels_out: int) -> bool:
@@ -58,7 +55,7 @@ def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
     """
     batch, channels = x.shape[0], x.shape[-1]
     per_item = math.prod(geo.wide) * channels * x.itemsize
-    items = max(1, min(batch, CHUNK_BYTES // per_item))
+    items = max(1, min(batch, tuning.ONE_CHANNEL_CHUNK_BYTES // per_item))
     per_tap = np.ascontiguousarray(w.reshape(-1, channels))  # (taps, A)
     windows = _windows(geo)
     y = new_array((batch, *geo.narrow), x.dtype)
@@ -73,5 +70,5 @@ def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
             window = out[(slice(None), *outputs)]
             window += row.reshape(count, *geo.wide)[(slice(None), *inputs)]
 
-    _parallel.run_chunks(run, range(0, batch, items), x.nbytes)
+    runtime.run_chunks(run, range(0, batch, items), x.nbytes)
     return y[..., None]

@@ -33,8 +33,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops._memory import new_array
 from upsample.ops.conv import _as_float
+from upsample.runtime import new_array, tuning
 
 Array = NDArray[np.floating]
 Axis = int | tuple[int, ...]
@@ -264,12 +264,6 @@ def _select(values: Array, keep: NDArray[np.bool_], *, out: Array | None = None)
     return result
 
 
-# Elements per chunk of `_where_positive`: its mask and operands stay in the L2 cache.
-_SELECT_CHUNK = 1 << 16
-# Up to this many elements, whole-array temporaries cost less than the chunks' calls.
-_SELECT_WHOLE = 1 << 20
-
-
 def _where_positive(values: Array, x: Array) -> Array:
     """`values` where ``x > 0``, exactly +0 elsewhere: `_select` a chunk at a time.
 
@@ -277,12 +271,12 @@ def _where_positive(values: Array, x: Array) -> Array:
     through memory; chunk-sized ones stay in cache (measured on (500, 28, 28, 32):
     22 ms instead of 29).
     """
-    if values.size <= _SELECT_WHOLE:
+    if values.size <= tuning.SELECT_WHOLE:
         return _select(values, x > 0)
     out = new_array(values.shape, values.dtype)
     flat_values, flat_x, flat_out = values.reshape(-1), x.reshape(-1), out.reshape(-1)
-    for start in range(0, flat_out.size, _SELECT_CHUNK):
-        part = slice(start, start + _SELECT_CHUNK)
+    for start in range(0, flat_out.size, tuning.SELECT_CHUNK):
+        part = slice(start, start + tuning.SELECT_CHUNK)
         _select(flat_values[part], flat_x[part] > 0, out=flat_out[part])
     return out
 

@@ -25,12 +25,12 @@ stride-1 correlation of the input.  With unit strides there is one phase, and
 the transposed map is itself a forward correlation of the narrow side with the
 flipped kernel (`shapes.unit_stride_transpose`); so is the kernel gradient
 into a single channel, gathered from that channel.  Every map is an im2col
-matmul per chunk of rows, chunks run in parallel (`_parallel`), and
+matmul per chunk of rows, chunks run in parallel (`runtime.map_chunks`), and
 temporaries stay chunk-sized.
 With stride 1 along the first spatial axis, the convolution and its kernel
 gradient gather the patches of the other axes' taps only, once, and every tap of
 the first axis reads them a few rows further on (`_split_rows`).  Large outputs
-reuse the memory of dead ones (`_memory.new_array`).
+reuse the memory of dead ones (`runtime.new_array`).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _flat_shift, _one_channel, _parallel
-from upsample.ops._im2col import Block, Gather, blocks, gather, scratch
-from upsample.ops._memory import new_array
+from upsample import runtime
+from upsample.ops import _flat_shift, _one_channel
+from upsample.ops._im2col import Block, Gather, blocks, gather
 from upsample.ops.layout import from_channels_last, to_channels_last
 from upsample.ops.linear import add_bias, bias_grad
 from upsample.ops.shapes import (
@@ -59,12 +59,9 @@ from upsample.ops.shapes import (
     normalize_tuple,
     unit_stride_transpose,
 )
+from upsample.runtime import new_array, scratch, tuning
 
 Array = NDArray[np.floating]
-
-# Rows of im2col patches per chunk, sized so that a chunk's patches (and the
-# matmul operands) stay in the per-core L2 cache.
-_CHUNK_BYTES = 1 << 20
 
 
 class ConvGrads(NamedTuple):
@@ -346,7 +343,7 @@ def _check_grad(
 def _worth_threads(wide: Array, narrow: Array, geo: ConvGeometry) -> bool:
     """Whether a map is big enough for the worker threads (its im2col data, about)."""
     return narrow.nbytes // narrow.shape[-1] * wide.shape[-1] * math.prod(geo.kernel_size) >= (
-        _parallel.PARALLEL_BYTES
+        tuning.PARALLEL_BYTES
     )
 
 
@@ -371,7 +368,7 @@ def _wide_plan(wide_shape: tuple[int, ...], geo: ConvGeometry) -> tuple[tuple[Bl
     offsets = [tuple(t * d for t, d in zip(tap, geo.dilation)) for tap in _taps(geo.kernel_size)]
     row_bytes = math.prod(geo.narrow[1:]) * len(offsets) * wide_shape[-1] * 4
     steps = []
-    for block in blocks(wide_shape[0], geo.narrow[0], row_bytes, _CHUNK_BYTES):
+    for block in blocks(wide_shape[0], geo.narrow[0], row_bytes, tuning.CONV_CHUNK_BYTES):
         extent = (block.r1 - block.r0, *geo.narrow[1:])
         origin = (block.r0,) + (0,) * (geo.ndim - 1)
         starts = tuple(o * s - p for o, s, p in zip(origin, geo.strides, geo.pad_before))
@@ -408,7 +405,7 @@ def _row_plan(wide_shape: tuple[int, ...], geo: ConvGeometry) -> tuple[_RowStep,
     halo = (geo.kernel_size[0] - 1) * geo.dilation[0]
     row_bytes = per_row * len(offsets) * wide_shape[-1] * 4
     steps = []
-    for block in blocks(wide_shape[0], geo.narrow[0], row_bytes, _CHUNK_BYTES):
+    for block in blocks(wide_shape[0], geo.narrow[0], row_bytes, tuning.CONV_CHUNK_BYTES):
         rows = block.r1 - block.r0
         extent = (rows + halo, *geo.narrow[1:])
         starts = (block.r0 - geo.pad_before[0], *(-p for p in geo.pad_before[1:]))
@@ -452,7 +449,7 @@ def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
                 if tap:
                     out += partial
 
-        _parallel.map_chunks(run_rows, _row_plan(x.shape, geo), parallel=parallel)
+        runtime.map_chunks(run_rows, _row_plan(x.shape, geo), parallel=parallel)
         return y
     matrix = np.ascontiguousarray(w.reshape(-1, channels_out))
 
@@ -460,7 +457,7 @@ def _correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
         block, patches = step
         np.matmul(patches.patches(x), matrix, out=y[block.index].reshape(-1, channels_out))
 
-    _parallel.map_chunks(run, _wide_plan(x.shape, geo), parallel=parallel)
+    runtime.map_chunks(run, _wide_plan(x.shape, geo), parallel=parallel)
     return y
 
 
@@ -492,14 +489,14 @@ def _correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
                 ]
             )
 
-        partials = _parallel.map_chunks(run_rows, _row_plan(x.shape, geo), parallel=parallel)
+        partials = runtime.map_chunks(run_rows, _row_plan(x.shape, geo), parallel=parallel)
     else:
 
         def run(step: tuple[Block, Gather]) -> Array:
             block, patches = step
             return patches.patches(x).T @ g[block.index].reshape(-1, channels_out)
 
-        partials = _parallel.map_chunks(run, _wide_plan(x.shape, geo), parallel=parallel)
+        partials = runtime.map_chunks(run, _wide_plan(x.shape, geo), parallel=parallel)
     total = partials[0]
     for partial in partials[1:]:
         total += partial
@@ -562,7 +559,7 @@ def _narrow_plan(
     shifts_last = sorted({shift for phase in last for shift in phase.shifts}, reverse=True)
     row_bytes = math.prod(geo.wide[1:]) * narrow_shape[-1] * 4 * 4
     plan = []
-    for block in blocks(narrow_shape[0], geo.wide[0], row_bytes, _CHUNK_BYTES):
+    for block in blocks(narrow_shape[0], geo.wide[0], row_bytes, tuning.CONV_CHUNK_BYTES):
         bounds = [(block.r0, block.r1), *((0, n) for n in geo.wide[1:])]
         last_lo, last_hi = bounds[-1]
         spans = [phase.positions(last_lo, last_hi, stride, pad) for phase in last]
@@ -665,5 +662,5 @@ def _correlate_adjoint(y: Array, w: Array, geo: ConvGeometry) -> Array:
             result = result.reshape(*out.shape[:-2], step.span, channels_out)
             out[...] = result[..., step.crop : step.crop + out.shape[-2], :]
 
-    _parallel.map_chunks(run, plan, parallel=_worth_threads(x, y, geo))
+    runtime.map_chunks(run, plan, parallel=_worth_threads(x, y, geo))
     return x

@@ -37,7 +37,7 @@ Speed: with channels last and few channels, a tap's view has rows of only
 ``C`` contiguous values, and NumPy's per-row overhead dominates any operation on
 it.  So each tap is read (and each gradient written) once, by a copy that moves
 whole pixels (`_pixels.copy_pixels`); everything else runs on contiguous chunk-sized
-buffers.  Chunks of batch items run in parallel (`_parallel`), and plans
+buffers.  Chunks of batch items run in parallel (`runtime.run_chunks`), and plans
 (slices, chunks, counts) are cached per shape, so that small calls stay cheap.
 """
 
@@ -52,7 +52,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
+from upsample import runtime
 from upsample.ops._pixels import copy_pixels
 from upsample.ops.activations import _select
 from upsample.ops.conv import _as_float
@@ -63,14 +63,10 @@ from upsample.ops.shapes import (
     normalize_padding,
     normalize_tuple,
 )
+from upsample.runtime import tuning
 
 Array = NDArray[np.floating]
 Index = tuple[slice, ...]
-
-# Batch items per chunk are chosen so that a chunk's input is about this size:
-# its temporaries then stay in the per-core cache.
-_CHUNK_BYTES = 1 << 20
-
 
 # --------------------------------------------------------------------------- public API
 
@@ -98,7 +94,7 @@ def max_pool(
     def run(batch: slice) -> None:
         _reduce(_windows(plan, x[batch], -np.inf), np.maximum, out=y[batch])
 
-    _parallel.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
+    runtime.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -131,7 +127,7 @@ def max_pool_vjp(
             targets.put(tap, _select(g[batch], selected == tap, out=routed))
         targets.finish()
 
-    _parallel.run_chunks(run, plan.chunks, x.nbytes + dx.nbytes)
+    runtime.run_chunks(run, plan.chunks, x.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -158,7 +154,7 @@ def average_pool(
         out = _reduce(_windows(plan, x[batch], 0.0), np.add, out=y[batch])
         np.divide(out, divisor, out=out)
 
-    _parallel.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
+    runtime.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -192,7 +188,7 @@ def average_pool_vjp(
             targets.put(tap, share)
         targets.finish()
 
-    _parallel.run_chunks(run, plan.chunks, g.nbytes + dx.nbytes)
+    runtime.run_chunks(run, plan.chunks, g.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -279,10 +275,10 @@ def _borders(
 
 
 def _chunks(shape: tuple[int, ...], source: tuple[int, ...]) -> tuple[slice, ...]:
-    """Batch ranges of about `_CHUNK_BYTES` of source (counted as float32) each."""
+    """Batch ranges of about `tuning.POOLING_CHUNK_BYTES` of source (counted as float32) each."""
     if 0 in shape:
         return ()  # nothing to compute, and no pixels to copy
-    items = max(1, _CHUNK_BYTES // (math.prod(source) * shape[-1] * 4))
+    items = max(1, tuning.POOLING_CHUNK_BYTES // (math.prod(source) * shape[-1] * 4))
     return tuple(slice(n, min(n + items, shape[0])) for n in range(0, shape[0], items))
 
 

@@ -26,14 +26,14 @@ written once, by a broadcast) and its transpose sums each block.
 
 Speed.  Work is split into chunks of batch items (and rows of the first spatial
 axis, with the halo the taps need) small enough to keep intermediates in cache,
-and chunks run on all cores (`_parallel`).  The forward pass handles the inner
+and chunks run on all cores (`runtime.map_chunks`).  The forward pass handles the inner
 axes first, so that its last pass writes whole output rows; the transpose starts
 with the first axis, reading whole rows of the large gradient.  Where phases
 interleave in blocks of a few elements (one pixel), NumPy's strided arithmetic
 is slow, so sums are formed in contiguous scratch and moved by one strided copy.
 Sources scaled by a weight shared across phases are computed once (`prescale`).
 Plans depend only on shapes and are cached, and large outputs reuse the memory
-of dead ones (`_memory.new_array`) instead of page-faulting fresh memory.
+of dead ones (`runtime.new_array`) instead of page-faulting fresh memory.
 
 Bilinear by factors of 2 (the seeds' ``UpSampling2D(interpolation="bilinear")``)
 takes a dedicated path, `_linear_x2`: the same operator in fewer passes.
@@ -50,9 +50,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _linear_x2, _parallel
-from upsample.ops._im2col import Block, blocks, scratch
-from upsample.ops._memory import new_array
+from upsample import runtime
+from upsample.ops import _linear_x2
+from upsample.ops._im2col import Block, blocks
 from upsample.ops._pixels import copy_pixels, reshaped
 from upsample.ops._resample_weights import (
     KERNELS,
@@ -64,6 +64,7 @@ from upsample.ops._resample_weights import (
     transpose_segments,
 )
 from upsample.ops.shapes import normalize_data_format, normalize_tuple, resize_output_length
+from upsample.runtime import new_array, scratch, tuning
 
 Array = NDArray[np.floating]
 Index = tuple[slice | int, ...]
@@ -75,14 +76,6 @@ ALIASES: dict[str, str] = {
     "cubic": "bicubic",
     "tricubic": "bicubic",
 }
-
-# Bytes of the wide side (output forward, gradient backward) per chunk: small enough
-# that a chunk's intermediates stay in the per-core L2 cache.
-_CHUNK_BYTES = 1 << 19
-# Phases interleaved in contiguous blocks of at most this many elements are summed
-# in contiguous scratch (NumPy's arithmetic runs one short inner loop per block,
-# several times slower than a strided copy); a block of 1 is a plain strided axis.
-_STAGE_MAX = 32
 
 
 # --------------------------------------------------------------------------- public API
@@ -360,7 +353,7 @@ def _compile(
         spans, interiors = [(0, target_rows)], []
     borders = tuple(_border(segments, a, b, phases, dtype) for a, b in spans if a < b)
     prescale = _choose_prescale(interiors, source_rows)
-    interleaved = 1 < inner <= _STAGE_MAX
+    interleaved = 1 < inner <= tuning.RESAMPLE_STAGE_MAX
     last = (items - 1) * target_rows  # first flat row of the last item
     writes = tuple(
         _Write(
@@ -415,7 +408,7 @@ def _plan(
         row_bytes *= math.prod(factors)
     compiled: dict[tuple[object, ...], _Pass] = {}
     chunks = []
-    for b in blocks(batch, narrow[0], row_bytes, _CHUNK_BYTES):
+    for b in blocks(batch, narrow[0], row_bytes, tuning.RESAMPLE_CHUNK_BYTES):
         lo, hi = b.r0, b.r1
         segments_0: tuple[Segment, ...] = ()
         if 0 in active:
@@ -467,7 +460,7 @@ def _apply(
         return _block_sums(source, factors, target_shape)
     out = new_array(target_shape, source.dtype)
     chunks = _plan(transpose, method, source.shape, factors, source.dtype)
-    if len(chunks) == 1 or out.nbytes + source.nbytes < _parallel.PARALLEL_BYTES:
+    if len(chunks) == 1 or out.nbytes + source.nbytes < tuning.PARALLEL_BYTES:
         for chunk in chunks:
             _run_chunk(chunk, source, out)
         return out
@@ -480,7 +473,7 @@ def _apply(
         while (k := next(order)) < len(chunks):
             _run_chunk(chunks[k], source, out)
 
-    _parallel.map_chunks(work, range(min(_parallel.num_workers(), len(chunks))))
+    runtime.map_chunks(work, range(min(runtime.num_threads(), len(chunks))))
     return out
 
 
@@ -493,7 +486,7 @@ def _block_sums(source: Array, factors: tuple[int, ...], target_shape: tuple[int
     """
     out = new_array(target_shape, source.dtype)
     item_bytes = math.prod(source.shape[1:]) * source.itemsize
-    chunks = blocks(source.shape[0], 1, item_bytes, _CHUNK_BYTES)
+    chunks = blocks(source.shape[0], 1, item_bytes, tuning.RESAMPLE_CHUNK_BYTES)
     axes = [a for a, f in enumerate(factors) if f > 1]
 
     def run(block: Block) -> None:
@@ -513,7 +506,7 @@ def _block_sums(source: Array, factors: tuple[int, ...], target_shape: tuple[int
                 np.add(sums, phases[:, phase], out=sums)
             current = target
 
-    _parallel.run_chunks(run, chunks, source.nbytes + out.nbytes)
+    runtime.run_chunks(run, chunks, source.nbytes + out.nbytes)
     return out
 
 
