@@ -14,8 +14,8 @@ Workloads (float32, channels_last, batch ``(N, S, S, C)`` = ``(32, 64, 64, 32)``
 
 "forward" is the op; "backward" is its vector-Jacobian product for a fixed output
 gradient, with respect to the input (and the kernel, for the convolutions; no bias).
-Ours are `upsample.ops.resample.upsample` / `upsample_vjp` and `upsample.ops.conv`'s
-`conv_transpose` / `conv_transpose_vjp` / `conv` / `conv_vjp`, run in this process.
+Ours are `upsample.ops`' `upsample` / `upsample_vjp`, `conv_transpose` /
+`conv_transpose_vjp` and `conv` / `conv_vjp`, run in this process.
 
 Peers (see ``_peers.py``), each in its own subprocess since Keras fixes its backend at
 import, each in its native layout (layout conversions are not timed):
@@ -227,7 +227,7 @@ def build_ours(w: Workload, data: Data) -> Ours:
                 resample.upsample_vjp(g, size=size, interpolation=w.interpolation, data_format=fmt)
             ),
         )
-    from upsample.ops import conv as ops
+    from upsample import ops
 
     k = data.kernels[w.key]
     args: dict[str, Any] = dict(strides=w.strides, padding=w.padding, data_format=fmt)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from upsample import config
-from upsample.ops.resample import upsample
+from upsample.ops import upsample
 from upsample.runtime import tuning
 
 

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from upsample.ops.conv import conv
-from upsample.ops.resample import upsample
+from upsample.ops import conv, upsample
 from upsample.runtime import buffers, tuning
 
 

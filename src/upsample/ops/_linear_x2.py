@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample import runtime
-from upsample.ops._im2col import Block, blocks
+from upsample.ops._blocks import Block, blocks
 from upsample.ops._pixels import copy_pixels, reshaped
 from upsample.runtime import new_array, tuning
 

@@ -55,7 +55,7 @@ from numpy.typing import NDArray
 from upsample import runtime
 from upsample.ops._pixels import copy_pixels
 from upsample.ops.activations import _select
-from upsample.ops.conv import _as_float
+from upsample.ops.layout import as_float
 from upsample.ops.shapes import (
     Padding,
     conv_geometry,
@@ -173,7 +173,7 @@ def average_pool_vjp(
     receives the window's gradient divided by its count.  Returns an array of
     shape `input_shape`, in the dtype of `grad`.
     """
-    grad = _as_float(grad, "grad")
+    grad = as_float(grad, "grad")
     shape = _check_input_shape(input_shape)
     layout = _layout(shape, pool_size, strides, padding, data_format)
     plan = layout.plan
@@ -337,7 +337,7 @@ def _prepare(
     data_format: str | None,
 ) -> tuple[Array, _Layout]:
     """Check the arguments; return the input in the plan's layout, and the layout."""
-    x = _as_float(inputs, "inputs")
+    x = as_float(inputs, "inputs")
     layout = _layout(x.shape, pool_size, strides, padding, data_format)
     return np.ascontiguousarray(x).reshape(layout.plan.in_shape), layout
 
@@ -379,7 +379,7 @@ def _layout(
 
 def _prepare_grad(grad: Array, layout: _Layout, dtype: np.dtype) -> Array:
     """The output gradient, checked against the caller's output shape, in the plan's layout."""
-    g = _as_float(grad, "grad")
+    g = as_float(grad, "grad")
     if g.shape != layout.out_shape:
         raise ValueError(
             f"The `grad` must have the shape of the output, {layout.out_shape}. "

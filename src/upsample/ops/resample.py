@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 
 from upsample import runtime
 from upsample.ops import _linear_x2
-from upsample.ops._im2col import Block, blocks
+from upsample.ops._blocks import Block, blocks
 from upsample.ops._pixels import copy_pixels, reshaped
 from upsample.ops._resample_weights import (
     KERNELS,
@@ -63,6 +63,7 @@ from upsample.ops._resample_weights import (
     restrict,
     transpose_segments,
 )
+from upsample.ops.layout import as_float
 from upsample.ops.shapes import normalize_data_format, normalize_tuple, resize_output_length
 from upsample.runtime import new_array, scratch, tuning
 
@@ -94,7 +95,7 @@ def upsample(
     axes; `size`: one factor, or one per spatial axis.  Returns the same layout
     with every spatial length multiplied by its factor, in the dtype of `x`.
     """
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     method, fmt, factors = _check_arguments(x.shape, size, interpolation, data_format, "x")
     batch, spatial, channels = _canonical(x.shape, fmt)
     wide = tuple(resize_output_length(n, f) for n, f in zip(spatial, factors))
@@ -117,7 +118,7 @@ def upsample_vjp(
     its factor).  Returns the gradient with respect to the input, ``length / factor``
     along each spatial axis.  For "nearest" this is the sum over each block.
     """
-    grad = _as_float(grad, "grad")
+    grad = as_float(grad, "grad")
     method, fmt, factors = _check_arguments(grad.shape, size, interpolation, data_format, "grad")
     batch, wide, channels = _canonical(grad.shape, fmt)
     if any(n % f for n, f in zip(wide, factors)):
@@ -133,16 +134,6 @@ def upsample_vjp(
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _as_float(array: Array, name: str) -> Array:
-    """Floating arrays keep their dtype; integers and booleans become float32 (as in JAX)."""
-    array = np.asarray(array)
-    if np.issubdtype(array.dtype, np.floating):
-        return array
-    if np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_:
-        return array.astype(np.float32)
-    raise TypeError(f"`{name}` must be a real-valued array. Received dtype={array.dtype}")
 
 
 def check_interpolation(interpolation: str) -> str:

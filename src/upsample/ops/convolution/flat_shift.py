@@ -1,4 +1,4 @@
-"""Small stride-1 convolutions without im2col: one matmul per tap on shifted rows.
+"""The flat-shift route: small stride-1 convolutions as one matmul per tap on shifted rows.
 
 Lay the zero-padded input of every item end to end as one ``(rows, C)`` matrix
 (a pixel per row).  Output pixel ``o`` of item ``n`` then sits at the row ``p``
@@ -19,8 +19,8 @@ matrix multiplication").
 It wins where im2col's data movement is mostly NumPy call overhead: small
 problems with a few channels (the seeds' autoencoders at batch 25, measured
 1.3-2x faster per map).  On large problems the chunked, multi-threaded im2col
-of `conv` wins, and a matmul over a single channel (an outer product) is slow
-in NumPy: `applies` keeps those away.
+wins, and a matmul over a single channel (an outer product) is slow in NumPy:
+the route table (`routes`) keeps those away.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from upsample import runtime
 from upsample.ops.shapes import ConvGeometry
-from upsample.runtime import new_array, tuning
+from upsample.runtime import new_array
 
 Array = NDArray[np.floating]
 
@@ -83,20 +83,18 @@ def _grid(geo: ConvGeometry, batch: int) -> _Grid:
     )
 
 
-def applies(geo: ConvGeometry, batch: int, channels: int, itemsize: int) -> bool:
-    """Whether to compute a map this way; `channels`: the most of its two sides.
+def applies(geo: ConvGeometry) -> bool:
+    """Whether the route can compute maps of `geo`: unit strides, no padding cropped."""
+    return all(s == 1 for s in geo.strides) and min(geo.pad_before) >= 0 <= min(geo.pad_after)
 
-    A matmul over a single channel is an outer product, slow in NumPy: callers
-    keep the maps whose matmuls would run over one channel away.
-    """
-    if any(s != 1 for s in geo.strides) or min(geo.pad_before) < 0 or min(geo.pad_after) < 0:
-        return False
-    padded = math.prod(_grid(geo, batch).padded)
-    return batch * padded * channels * itemsize <= tuning.FLAT_SHIFT_MAX_BYTES
+
+def padded_bytes(geo: ConvGeometry, batch: int, channels: int, itemsize: int) -> int:
+    """The size of the padded batch the route lays out (`channels`: the most of both sides)."""
+    return batch * math.prod(_grid(geo, batch).padded) * channels * itemsize
 
 
 def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
-    """`conv._correlate`: x ``(N, *wide, A)``, w ``(*k, A, B)`` -> ``(N, *narrow, B)``."""
+    """Wide -> narrow: x ``(N, *wide, A)``, w ``(*k, A, B)`` -> ``(N, *narrow, B)``."""
     grid = _grid(geo, x.shape[0])
     flat = grid.pad(x, grid.interior)
     per_tap = w.reshape(-1, *w.shape[-2:])
@@ -117,7 +115,7 @@ def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
 
 
 def correlate_adjoint(g: Array, w: Array, geo: ConvGeometry) -> Array:
-    """`conv._correlate_adjoint`: g ``(N, *narrow, B)``, w ``(*k, A, B)`` -> ``(N, *wide, A)``."""
+    """Narrow -> wide: g ``(N, *narrow, B)``, w ``(*k, A, B)`` -> ``(N, *wide, A)``."""
     grid = _grid(geo, g.shape[0])
     flat = grid.pad(g, grid.corner)[: grid.rows]
     per_tap = np.swapaxes(w.reshape(-1, *w.shape[-2:]), 1, 2)
@@ -131,7 +129,7 @@ def correlate_adjoint(g: Array, w: Array, geo: ConvGeometry) -> Array:
 
 
 def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
-    """`conv._correlate_kernel_grad`: x ``(N, *wide, A)``, g ``(N, *narrow, B)`` -> ``(*k, A, B)``.
+    """The kernel gradient: x ``(N, *wide, A)``, g ``(N, *narrow, B)`` -> ``(*k, A, B)``.
 
     The kernel gradient of every tap is one matmul over all rows.
     """
