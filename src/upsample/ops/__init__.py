@@ -23,7 +23,7 @@ from upsample.ops.convolution import (
 )
 from upsample.ops.linear import LinearGrads, dense, dense_vjp
 from upsample.ops.pooling import average_pool, average_pool_vjp, max_pool, max_pool_vjp
-from upsample.ops.resample import check_interpolation, upsample, upsample_vjp
+from upsample.ops.resampling import check_interpolation, upsample, upsample_vjp
 
 __all__ = [
     "ConvGrads",

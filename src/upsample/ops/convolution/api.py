@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from upsample.ops._routing import check_route
 from upsample.ops.convolution import routes
 from upsample.ops.convolution.routes import ROUTES, Map
 from upsample.ops.layout import as_float, from_channels_last, to_channels_last
@@ -284,8 +285,12 @@ def _prepare(
         data_format,
         _hashable(dilation_rate),
     )
-    if route is not None:
-        _check_route(route, maps, geometry, kernel.shape[-2], kernel.shape[-1])
+    a, b = kernel.shape[-2:]
+    check_route(
+        route,
+        ROUTES,
+        lambda r: next(filter(None, (routes.cannot(r, m, geometry, a, b) for m in maps)), None),
+    )
     dtype = np.result_type(inputs.dtype, kernel.dtype)
     x = np.ascontiguousarray(to_channels_last(inputs, fmt), dtype=dtype)
     return x, kernel.astype(dtype, copy=False), fmt, geometry
@@ -295,22 +300,6 @@ def _maps(input_map: Map, need_inputs: bool, need_kernel: bool) -> tuple[Map, ..
     """The maps a gradient call runs: `input_map` for the input gradient, and the kernel's."""
     needed: list[Map] = [input_map] if need_inputs else []
     return (*needed, "kernel_grad") if need_kernel else tuple(needed)
-
-
-def _check_route(route: str, maps: tuple[Map, ...], geo: ConvGeometry, a: int, b: int) -> None:
-    """A forced route must exist and compute every map of the call (`routes.cannot`)."""
-    if route not in ROUTES:
-        raise ValueError(
-            f"Unknown `route`: {route!r}. Expected None or one of "
-            f"{', '.join(repr(name) for name in ROUTES)}."
-        )
-    reason = next(filter(None, (routes.cannot(route, m, geo, a, b) for m in maps)), None)
-    if reason is not None:
-        able = [r for r in ROUTES if not any(routes.cannot(r, m, geo, a, b) for m in maps)]
-        raise ValueError(
-            f"The `route` {route!r} cannot compute this call: {reason}. Routes that can: "
-            f"{', '.join(repr(name) for name in able)}. Received: route={route!r}"
-        )
 
 
 def _check_bias(bias: Array | None, channels: int) -> None:
