@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from upsample import config
+from upsample.runtime import tuning
 
 
 @pytest.fixture
@@ -30,6 +31,28 @@ def threads() -> Iterator[Callable[[int | None], None]]:
     """`upsample.config.set_num_threads` for one test; the default is restored after."""
     yield config.set_num_threads
     config.set_num_threads(None)
+
+
+@pytest.fixture
+def tiny_chunks(
+    monkeypatch: pytest.MonkeyPatch, threads: Callable[[int | None], None]
+) -> Callable[[], None]:
+    """Call to split every kernel's work into chunks of a few hundred bytes (several per
+    item, a partial last one) on two worker threads, for the rest of the test."""
+
+    def shrink() -> None:
+        for name in (
+            "CONV_CHUNK_BYTES",
+            "ONE_CHANNEL_CHUNK_BYTES",
+            "RESAMPLE_CHUNK_BYTES",
+            "LINEAR_X2_CHUNK_BYTES",
+            "POOLING_CHUNK_BYTES",
+        ):
+            monkeypatch.setattr(tuning, name, 1 << 9)
+        monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
+        threads(2)
+
+    return shrink
 
 
 _skipped: list[str] = []

@@ -222,7 +222,11 @@ class _Plan:
 
 @functools.lru_cache(maxsize=256)
 def _plan(
-    shape: tuple[int, ...], pool: tuple[int, ...], strides: tuple[int, ...], padding: Padding
+    shape: tuple[int, ...],
+    pool: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    chunk_bytes: int,
 ) -> _Plan:
     spatial = shape[1:-1]
     try:
@@ -246,7 +250,7 @@ def _plan(
     return _Plan(
         in_shape=shape,
         out_shape=(shape[0], *out, shape[-1]),
-        chunks=_chunks(shape, extent if padded else spatial),
+        chunks=_chunks(shape, extent if padded else spatial, chunk_bytes),
         taps=tuple(
             (*whole, *(slice(t, t + s * (o - 1) + 1, s) for t, s, o in zip(tap, strides, out)))
             for tap in np.ndindex(*pool)
@@ -274,11 +278,11 @@ def _borders(
     return tuple(borders)
 
 
-def _chunks(shape: tuple[int, ...], source: tuple[int, ...]) -> tuple[slice, ...]:
-    """Batch ranges of about `tuning.POOLING_CHUNK_BYTES` of source (counted as float32) each."""
+def _chunks(shape: tuple[int, ...], source: tuple[int, ...], chunk_bytes: int) -> tuple[slice, ...]:
+    """Batch ranges of about `chunk_bytes` of source (counted as float32) each."""
     if 0 in shape:
         return ()  # nothing to compute, and no pixels to copy
-    items = max(1, tuning.POOLING_CHUNK_BYTES // (math.prod(source) * shape[-1] * 4))
+    items = max(1, chunk_bytes // (math.prod(source) * shape[-1] * 4))
     return tuple(slice(n, min(n + items, shape[0])) for n in range(0, shape[0], items))
 
 
@@ -369,7 +373,7 @@ def _layout(
     batch, channels = shape[0], shape[1 if first else -1]
     internal = (batch * channels, *shape[2:], 1) if first else tuple(shape)
     try:
-        plan = _plan(internal, pool, steps, mode)
+        plan = _plan(internal, pool, steps, mode, tuning.POOLING_CHUNK_BYTES)
     except ValueError as error:
         raise ValueError(f"{error} Received: inputs.shape={tuple(shape)}") from None
     if not first:

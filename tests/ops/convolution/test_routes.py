@@ -24,7 +24,6 @@ from upsample.ops.convolution import (
     routes,
 )
 from upsample.ops.shapes import ConvGeometry, conv_geometry, conv_transpose_geometry
-from upsample.runtime import tuning
 
 MAPS = ("forward", "adjoint", "kernel_grad")
 FAST = [(route, kind) for route in ROUTES[1:] for kind in MAPS if route != "phases"]
@@ -123,16 +122,12 @@ def test_every_fast_route_computes_the_reference_map(
     route: str,
     kind: str,
     seed: int,
-    monkeypatch: pytest.MonkeyPatch,
-    threads: Callable[[int], None],
+    tiny_chunks: Callable[[], None],
 ) -> None:
     problem = random_problem(route, kind, seed)
     expected = compute(problem, kind, "reference", np.random.default_rng(seed))
     if problem.chunked:
-        monkeypatch.setattr(tuning, "CONV_CHUNK_BYTES", 1 << 9)
-        monkeypatch.setattr(tuning, "ONE_CHANNEL_CHUNK_BYTES", 1)
-        monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
-        threads(2)
+        tiny_chunks()
     ours = compute(problem, kind, route, np.random.default_rng(seed))
     assert ours.dtype == np.float64 and ours.flags.c_contiguous
     np.testing.assert_allclose(

@@ -71,16 +71,12 @@ def test_every_fast_route_computes_the_reference_operator(
     route: str,
     transpose: bool,
     seed: int,
-    monkeypatch: pytest.MonkeyPatch,
-    threads: Callable[[int], None],
+    tiny_chunks: Callable[[], None],
 ) -> None:
     problem = random_problem(route, transpose, seed)
     expected = compute(problem, transpose, "reference", seed)
     if problem["chunked"]:
-        monkeypatch.setattr(tuning, "RESAMPLE_CHUNK_BYTES", 1 << 10)
-        monkeypatch.setattr(tuning, "LINEAR_X2_CHUNK_BYTES", 1 << 10)
-        monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
-        threads(2)
+        tiny_chunks()
     ours = compute(problem, transpose, route, seed)
     assert ours.dtype == np.float64 and ours.shape == expected.shape
     np.testing.assert_allclose(
