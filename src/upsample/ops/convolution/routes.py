@@ -29,6 +29,7 @@ reference that way.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal
 
@@ -55,10 +56,12 @@ ROUTES = ("reference", "im2col", "split_rows", "one_channel", "flat_shift", "pha
 # --------------------------------------------------------------------------- the table
 
 
+@functools.lru_cache(maxsize=1024)
 def choose(kind: Map, geo: ConvGeometry, batch: int, a: int, b: int, itemsize: int) -> str:
     """The route a map takes by default; `a`, `b`: channels of the wide and narrow sides.
 
-    Measured on the seeds' models and the benchmark shapes (see `tuning`).
+    Measured on the seeds' models and the benchmark shapes (see `tuning`); cached
+    per shapes, so its thresholds are read when a shape is first seen.
     """
     unit = all(s == 1 for s in geo.strides)
     # Small stride-1 problems: im2col's data movement would be mostly NumPy call overhead
