@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from upsample import __version__, config
-from upsample.cli import common, compare, demo, summary, train
+from upsample.cli import artifacts, common, compare, demo, explain, summary, train
 
 DESCRIPTION = """\
 Upsampling layers of convolutional networks (UpSampling2D and Conv2DTranspose),
@@ -20,10 +20,13 @@ examples:
   upsample demo                    the 2x2 demonstrations, printed and drawn in ./demo
   upsample train ae-transpose      train one autoencoder into ./runs/...
   upsample summary ae-upsampling   a model's layers and parameters
+  upsample explain conv-transpose --kernel 3 --stride 2
+                                   a transposed convolution's shapes and overlap
+  upsample artifacts ae-transpose  a model's checkerboard and border measures
 
 Run 'upsample COMMAND --help' for a command's options.
 """
-COMMANDS = (compare, train, demo, summary)
+COMMANDS = (compare, train, demo, summary, explain, artifacts)
 
 
 def build_parser() -> common.Parser:

@@ -1,0 +1,157 @@
+"""Every artifact measure of a model at its current weights, as one record.
+
+This applies the measures of `upsample.analysis` to a whole model, for reports
+(`upsample artifacts`, comparisons of decoders):
+
+* per transposed convolution, the overlap imbalance of its geometry and the
+  DC imbalance of its kernel (the median over output channels);
+* on its outputs for given inputs, the phase-mean imbalance and the spectral
+  checkerboard at the model's period (the product of its upsampling factors),
+  and the border score;
+* the phase-mean imbalance of its response to a flat input, fed to its first
+  upsampling layer when the model is a Sequential one (its upsampling part),
+  else to the model, measured on the central half of each axis (zero padding
+  shapes the rest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from upsample.analysis.border import border_score
+from upsample.analysis.dc_gain import dc_imbalance, layer_phase_dc_gains
+from upsample.analysis.flat_response import flat_response
+from upsample.analysis.overlap import layer_overlap
+from upsample.analysis.phase_imbalance import phase_mean_imbalance
+from upsample.analysis.spectrum import spectral_checkerboard
+from upsample.analysis.upsampling_layers import (
+    spatial_input_shape,
+    total_factor,
+    upsampling_factors,
+    upsampling_layers,
+)
+from upsample.layers.convolutional import ConvTranspose
+from upsample.layers.layer import Layer
+from upsample.layers.up_sampling import UpSampling
+from upsample.models.model import Model
+
+# Pixels per axis the spectral measure needs per unit of its period (Hann window).
+_SPECTRAL_PIXELS = 5
+
+Scores = dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class UpsamplingLayer:
+    """An upsampling layer of a model: what it is and its weight-free overlap imbalance."""
+
+    name: str
+    kind: str
+    factors: tuple[int, ...]
+    input_shape: tuple[int, ...]
+    description: str
+    overlap_imbalance: float | None  # None: not a transposed convolution
+
+
+def describe_upsampling(model: Layer) -> list[UpsamplingLayer]:
+    """The upsampling layers of `model` (built), in order."""
+    found = []
+    for layer in upsampling_layers(model):
+        spatial = spatial_input_shape(layer)
+        factors = upsampling_factors(layer)
+        assert factors is not None
+        if isinstance(layer, ConvTranspose):
+            kernel = "x".join(map(str, layer.kernel_size))
+            description = f"kernel {kernel}, strides {'x'.join(map(str, factors))}, {layer.padding}"
+            imbalance: float | None = layer_overlap(layer, spatial).imbalance
+        else:
+            assert isinstance(layer, UpSampling)
+            description = f"size {'x'.join(map(str, factors))}, {layer.interpolation}"
+            imbalance = None
+        found.append(
+            UpsamplingLayer(
+                layer.name, type(layer).__name__, factors, spatial, description, imbalance
+            )
+        )
+    return found
+
+
+def spectral_period(period: tuple[int, ...], spatial: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The largest divisor of `period`, per axis, that images of `spatial` shape can measure.
+
+    A pattern of the model's period shows at every divisor's frequencies too
+    (a period-2 checkerboard is also period 4); None if only 1 fits everywhere.
+    """
+    fitting = []
+    for p, n in zip(period, spatial):
+        divisors = [d for d in range(p, 0, -1) if p % d == 0]
+        fitting.append(next(d for d in divisors if n - n % d >= _SPECTRAL_PIXELS * d or d == 1))
+    return None if all(d == 1 for d in fitting) else tuple(fitting)
+
+
+def artifact_scores(model: Model, inputs: Any, *, border: int = 2, reference: Any = None) -> Scores:
+    """The measures of the module for `model` at its current weights, by name.
+
+    inputs: a batch for `model.predict`; border: the band, in pixels, of the
+    border score, also left out of the outputs' phase-mean imbalance;
+    reference: images whose border the outputs' border is compared with (an
+    autoencoder's inputs).  Names: ``"<layer>/dc_imbalance"``,
+    ``"outputs/phase_imbalance"``, ``"outputs/spectral_amplitude"``,
+    ``"outputs/peak_to_background"``, ``"outputs/border"``,
+    ``"outputs/interior"``, ``"inputs/border"``, ``"inputs/interior"``,
+    ``"flat/phase_imbalance"``; None where a measure does not apply (no
+    stride, no reference, images too small).  A transposed convolution with
+    unit strides has a single phase: its DC imbalance is None, not 0.
+    """
+    period = total_factor(model)
+    scores: Scores = {}
+    for layer in upsampling_layers(model):
+        if isinstance(layer, ConvTranspose):
+            gains = layer_phase_dc_gains(layer)
+            strided = any(s > 1 for s in layer.strides)
+            scores[f"{layer.name}/dc_imbalance"] = (
+                float(np.median(dc_imbalance(gains))) if strided else None
+            )
+    outputs = _channels_last(model, np.asarray(model.predict(inputs, verbose=0)))
+    strided = any(p > 1 for p in period)
+    scores["outputs/phase_imbalance"] = (
+        phase_mean_imbalance(outputs, stride=period, border=border) if strided else None
+    )
+    fitting = spectral_period(period, outputs.shape[1:-1])
+    peaks = None if fitting is None else spectral_checkerboard(outputs, stride=fitting)
+    scores["outputs/spectral_amplitude"] = None if peaks is None else peaks.amplitude
+    scores["outputs/peak_to_background"] = None if peaks is None else peaks.peak_to_background
+    frame = border_score(outputs, width=border, inputs=reference)
+    scores["outputs/border"] = frame.border
+    scores["outputs/interior"] = frame.interior
+    scores["inputs/border"] = frame.reference_border
+    scores["inputs/interior"] = frame.reference_interior
+    scores["flat/phase_imbalance"] = _flat_imbalance(model, period) if strided else None
+    return scores
+
+
+def flat_start(model: Layer) -> str | None:
+    """Where the flat input enters: the first upsampling layer of a Sequential model, else None."""
+    first = upsampling_layers(model)[0]
+    return first.name if first in getattr(model, "layers", []) else None
+
+
+def _flat_imbalance(model: Layer, period: tuple[int, ...]) -> float | None:
+    start = flat_start(model)
+    if start is None and len(getattr(model, "input_shape", ())) < 3:
+        return None  # a vector input (a generator's latent) cannot be flat in space
+    response = _channels_last(model, flat_response(model, start=start))
+    central = min(response.shape[1:-1]) // 4
+    if any(n - 2 * central < p for n, p in zip(response.shape[1:-1], period)):
+        return None
+    return phase_mean_imbalance(response, stride=period, border=central)
+
+
+def _channels_last(model: Layer, images: np.ndarray) -> np.ndarray:
+    last = upsampling_layers(model)[-1]
+    if getattr(last, "data_format", "channels_last") == "channels_first":
+        return np.moveaxis(images, 1, -1)
+    return images
