@@ -10,8 +10,13 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 import pytest
+
+from upsample import config
+from upsample.runtime import tuning
 
 
 @pytest.fixture
@@ -19,6 +24,35 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A generator seeded from the test's name, so that every failure reproduces."""
     seed = int.from_bytes(request.node.nodeid.encode()[-8:].ljust(8, b"\0"), "little")
     return np.random.default_rng(seed)
+
+
+@pytest.fixture
+def threads() -> Iterator[Callable[[int | None], None]]:
+    """`upsample.config.set_num_threads` for one test; the default is restored after."""
+    yield config.set_num_threads
+    config.set_num_threads(None)
+
+
+@pytest.fixture
+def tiny_chunks(
+    monkeypatch: pytest.MonkeyPatch, threads: Callable[[int | None], None]
+) -> Callable[[], None]:
+    """Call to split every kernel's work into chunks of a few hundred bytes (several per
+    item, a partial last one) on two worker threads, for the rest of the test."""
+
+    def shrink() -> None:
+        for name in (
+            "CONV_CHUNK_BYTES",
+            "ONE_CHANNEL_CHUNK_BYTES",
+            "RESAMPLE_CHUNK_BYTES",
+            "LINEAR_X2_CHUNK_BYTES",
+            "POOLING_CHUNK_BYTES",
+        ):
+            monkeypatch.setattr(tuning, name, 1 << 9)
+        monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
+        threads(2)
+
+    return shrink
 
 
 _skipped: list[str] = []
