@@ -13,6 +13,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np
 import pytest
 
+from support.reference import USAGE
+
 
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
@@ -38,3 +40,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             print(f"  {nodeid}")
     if session.testscollected == 0 and exitstatus == 0:
         session.exitstatus = 5
+
+
+_parity_tests: list[str] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _parity_tests.extend(item.nodeid for item in session.items if item.get_closest_marker("parity"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How much the parity tests asked of Keras, so that a change of the harness can be
+    checked to evaluate no fewer cases (and to see where the reference's time goes)."""
+    if not _parity_tests and not USAGE.requests:
+        return
+    terminalreporter.write_line(
+        f"parity: {len(_parity_tests)} tests collected; Keras reference: {USAGE.requests} "
+        f"evaluations, {USAGE.compilations} XLA compilations ({USAGE.compile_seconds:.1f} s), "
+        f"{USAGE.restarts} restarts after a crash"
+    )

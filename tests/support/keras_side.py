@@ -18,16 +18,15 @@ def layer_vjp(
     inputs: Any,
     output_grad: np.ndarray,
     training: bool = False,
-    jit: bool = False,
 ) -> dict[str, Any]:
     """Build a Keras layer from `config`, set `weights`, run it and differentiate it.
 
     Returns the output, the gradient with respect to the input(s) and to each
     trainable weight (in `layer.trainable_weights` order), the new
     non-trainable weights (e.g. BatchNormalization's moving statistics) and the
-    output shape Keras computes symbolically.  With `jit`, the call is compiled by
-    `jax.jit` as a whole: XLA compiles a forward and a backward computation instead of
-    one per operation, which is faster for a layer that runs once.
+    output shape Keras computes symbolically.  The forward and backward passes are
+    compiled by `jax.jit` as a whole: XLA compiles one computation instead of one per
+    operation, which is faster for a layer that runs once (see reference.py).
     """
     import jax
     import jax.numpy as jnp
@@ -47,18 +46,17 @@ def layer_vjp(
     # Keras forwards `training` to `call`, and some layers' `call` does not take it.
     context = {"training": training} if layer._call_has_training_arg else {}
 
-    def run(x: Any, trainable_values: list[Any]) -> Any:
-        outputs, new_non_trainable = layer.stateless_call(
-            trainable_values, non_trainable, x, **context
+    def forward_and_back(x: Any, trainable_values: list[Any], output_grad: Any) -> Any:
+        (outputs, new_non_trainable), vjp = jax.vjp(
+            lambda x, w: layer.stateless_call(w, non_trainable, x, **context), x, trainable_values
         )
-        return outputs, new_non_trainable
+        grads = vjp((output_grad, [jnp.zeros_like(v) for v in new_non_trainable]))
+        return outputs, new_non_trainable, grads
 
     x = [jnp.asarray(a) for a in inputs] if multiple else jnp.asarray(inputs)
-    (outputs, new_non_trainable), vjp = jax.vjp(
-        jax.jit(run) if jit else run, x, trainable, has_aux=False
+    outputs, new_non_trainable, (input_grads, weight_grads) = jax.jit(forward_and_back)(
+        x, trainable, jnp.asarray(output_grad)
     )
-    grads = vjp((jnp.asarray(output_grad), [jnp.zeros_like(v) for v in new_non_trainable]))
-    input_grads, weight_grads = grads
     symbolic = layer.compute_output_shape(shapes)
     return {
         "output": np.asarray(outputs),
