@@ -55,7 +55,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _parity_tests and not USAGE.requests:
         return
     terminalreporter.write_line(
-        f"parity: {len(_parity_tests)} tests collected; Keras reference: {USAGE.requests} "
-        f"evaluations, {USAGE.compilations} XLA compilations ({USAGE.compile_seconds:.1f} s), "
-        f"{USAGE.restarts} restarts after a crash"
+        f"parity: {len(_parity_tests)} tests selected; Keras reference: {USAGE.requests} "
+        f"evaluations in {USAGE.cpu_seconds:.1f} s of its CPU time, {USAGE.compilations} XLA "
+        f"compilations ({USAGE.compile_seconds:.1f} s), {USAGE.restarts} restarts after a crash"
     )

@@ -20,6 +20,7 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -57,6 +58,7 @@ class Usage:
     requests: int = 0
     compilations: int = 0
     compile_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the workers', answering requests
     restarts: int = 0
 
 
@@ -109,8 +111,8 @@ def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker
     import jax
     import keras
 
-    compilations = _Compilations()
-    jax.monitoring.register_event_duration_secs_listener(compilations.record)
+    meter = _Meter()
+    jax.monitoring.register_event_duration_secs_listener(meter.record)
     conn.send(("ready", keras.__version__, jax.__version__, keras.backend.backend()))
     while True:
         message = conn.recv()
@@ -125,23 +127,25 @@ def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker
                 reply = ("ok", *_compiled_vjp(fn, args, kwargs, cotangent))
         except Exception as error:
             reply = ("error", type(error).__name__, str(error))
-        conn.send((*reply, compilations.take()))
+        conn.send((*reply, meter.take()))
 
 
-class _Compilations:  # pragma: no cover - runs in the worker
-    """XLA compilations since the last `take` (count, seconds), from JAX's monitoring events."""
+class _Meter:  # pragma: no cover - runs in the worker
+    """The worker's XLA compilations (count, seconds) and CPU seconds since the last `take`."""
 
     def __init__(self) -> None:
-        self.count, self.seconds = 0, 0.0
+        self.compilations, self.compile_seconds = 0, 0.0
+        self.cpu = time.process_time()
 
     def record(self, event: str, duration: float, **_: Any) -> None:
         if event == "/jax/core/compile/backend_compile_duration":
-            self.count += 1
-            self.seconds += duration
+            self.compilations += 1
+            self.compile_seconds += duration
 
-    def take(self) -> tuple[int, float]:
-        taken = (self.count, self.seconds)
-        self.count, self.seconds = 0, 0.0
+    def take(self) -> tuple[int, float, float]:
+        cpu = time.process_time()
+        taken = (self.compilations, self.compile_seconds, cpu - self.cpu)
+        self.compilations, self.compile_seconds, self.cpu = 0, 0.0, cpu
         return taken
 
 
@@ -229,14 +233,15 @@ class KerasReference:
         try:
             if not self._conn.poll(_TIMEOUT_SECONDS):
                 raise ReferenceCrashed(f"{path} took longer than {_TIMEOUT_SECONDS} s")
-            *reply, (compilations, seconds) = self._conn.recv()
+            *reply, (compilations, compile_seconds, cpu_seconds) = self._conn.recv()
         except (EOFError, ConnectionResetError, ReferenceCrashed) as error:
             self.close()
             self._start()
             USAGE.restarts += 1
             raise ReferenceCrashed(f"the reference process died computing {path}") from error
         USAGE.compilations += compilations
-        USAGE.compile_seconds += seconds
+        USAGE.compile_seconds += compile_seconds
+        USAGE.cpu_seconds += cpu_seconds
         if reply[0] == "error":
             raise KerasRejected(reply[1], reply[2])
         return Result(reply[1], reply[2])
