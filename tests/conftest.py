@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Iterator
+from typing import Any
 
 # The reference implementation runs on Keras's JAX backend, on the CPU, in a
 # worker process that inherits these; matplotlib never needs a display.
@@ -13,7 +16,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np
 import pytest
 
-from support.reference import USAGE
+from support.reference import USAGE, KerasReference, Usage, required_reference
 
 
 @pytest.fixture
@@ -23,12 +26,21 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+@pytest.fixture(scope="session")
+def keras_reference() -> Iterator[KerasReference]:
+    """Real Keras 3 in a worker process (support/reference.py), one for the whole run."""
+    yield from required_reference()
+
+
 _skipped: list[str] = []
+_parity_tests: set[str] = set()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped:
         _skipped.append(report.nodeid)
+    if "parity" in report.keywords:
+        _parity_tests.add(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -40,13 +52,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             print(f"  {nodeid}")
     if session.testscollected == 0 and exitstatus == 0:
         session.exitstatus = 5
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: report to the controller
+        workeroutput["reference_usage"] = dataclasses.asdict(USAGE)
 
 
-_parity_tests: list[str] = []
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    _parity_tests.extend(item.nodeid for item in session.items if item.get_closest_marker("parity"))
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist's controller: add up what each worker's Keras reference did."""
+    usage = getattr(node, "workeroutput", {}).get("reference_usage")
+    if usage is not None:
+        USAGE.add(Usage(**usage))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -55,7 +71,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _parity_tests and not USAGE.requests:
         return
     terminalreporter.write_line(
-        f"parity: {len(_parity_tests)} tests selected; Keras reference: {USAGE.requests} "
+        f"parity: {len(_parity_tests)} tests ran; Keras reference: {USAGE.requests} "
         f"evaluations in {USAGE.cpu_seconds:.1f} s of its CPU time, {USAGE.compilations} XLA "
         f"compilations ({USAGE.compile_seconds:.1f} s), {USAGE.restarts} restarts after a crash"
     )

@@ -17,12 +17,12 @@ reports its compilations, which the test run prints at its end (`USAGE`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import multiprocessing
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -45,13 +45,13 @@ class ReferenceCrashed(Exception):
     """The reference process died while computing (an XLA abort)."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Result:
     output: Any
     grads: tuple[np.ndarray | None, ...] | None  # by position; None for a non-float argument
 
 
-@dataclass
+@dataclasses.dataclass
 class Usage:
     """What the reference workers of this test process did (printed at the end of a run)."""
 
@@ -60,6 +60,10 @@ class Usage:
     compile_seconds: float = 0.0
     cpu_seconds: float = 0.0  # the workers', answering requests
     restarts: int = 0
+
+    def add(self, other: Usage) -> None:
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
 USAGE = Usage()
