@@ -128,10 +128,11 @@ def _train(side: str, request: dict[str, Any], x: np.ndarray) -> dict[str, Any]:
     model_info = MODELS_BY_NAME[request["model"]]
     seed, epochs = int(request["seed"]), int(request["epochs"])
     if side == "ours":
-        from upsample import zoo
+        from upsample import config, zoo
         from upsample.callbacks import Callback
         from upsample.utils import clear_session, set_random_seed
 
+        config.tune_allocator()  # as the `upsample` command does
         clear_session()  # as upsample compare (training.train_run)
         set_random_seed(seed)
         model = zoo.get(model_info.name).compiled(None)  # None: the seed's learning rate

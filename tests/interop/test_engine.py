@@ -15,6 +15,8 @@ autoencoders (ae-upsampling, ae-transpose) train for two epochs of four steps:
   twins) trains data-parallel in Keras as it does in NumPy.
 
 The worker runs without ``KERAS_BACKEND``: the engine's default (JAX) is checked too.
+Everything is one test, so that the test processes of pytest-xdist do not each
+start the worker: the comparisons are made in turn and every failure is reported.
 """
 
 from __future__ import annotations
@@ -79,10 +81,8 @@ def numpy_fit(model: Any, x: np.ndarray, epochs: int, initial_epoch: int = 0) ->
     }
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def all_runs(folder: Path) -> dict[str, dict[str, Any]]:
     """Every run, by name: ``<model>/<run>``; Keras's in one worker process."""
-    folder = tmp_path_factory.mktemp("engines")
     x = images()
     np.savez(folder / "x.npz", x=x)
     results: dict[str, dict[str, Any]] = {}
@@ -153,8 +153,7 @@ def assert_same_run(ours: dict[str, Any], theirs: dict[str, Any], rtol: float, w
     )
 
 
-@pytest.mark.parametrize("name", ["ae-upsampling", "ae-transpose"])
-def test_two_devices_equal_one_device(runs: dict[str, dict[str, Any]], name: str) -> None:
+def two_devices_equal_one_device(runs: dict[str, dict[str, Any]], name: str) -> None:
     two, one = runs[f"{name}/keras-2-devices"], runs[f"{name}/keras-1-device"]
     assert_same_run(two, one, 2e-6, f"{name}: 2 devices vs 1")
     for i, (a, b) in enumerate(zip(two["weights"], one["weights"], strict=True)):
@@ -170,8 +169,7 @@ def test_two_devices_equal_one_device(runs: dict[str, dict[str, Any]], name: str
     assert one["engine_info"]["distribution"] is None
 
 
-@pytest.mark.parametrize("name", MODELS)
-def test_keras_equals_the_numpy_engine(runs: dict[str, dict[str, Any]], name: str) -> None:
+def keras_equals_the_numpy_engine(runs: dict[str, dict[str, Any]], name: str) -> None:
     keras_run, numpy_run = runs[f"{name}/keras-2-devices"], runs[f"{name}/numpy"]
     assert_same_run(keras_run, numpy_run, TOLERANCE[name], f"{name}: Keras vs NumPy")
     info = keras_run["engine_info"]
@@ -183,11 +181,38 @@ def test_keras_equals_the_numpy_engine(runs: dict[str, dict[str, Any]], name: st
     assert moved > 1e-3
 
 
-@pytest.mark.parametrize("name", ["ae-upsampling", "ae-transpose"])
-@pytest.mark.parametrize("resumed", ["numpy-then-keras", "keras-then-numpy"])
-def test_a_run_resumed_on_the_other_engine_ends_where_one_engine_ends(
+def resumed_on_the_other_engine_ends_where_one_engine_ends(
     runs: dict[str, dict[str, Any]], name: str, resumed: str
 ) -> None:
     run = runs[f"{name}/{resumed}"]
     for alone in ("numpy", "keras-2-devices"):
         assert_same_run(run, runs[f"{name}/{alone}"], TOLERANCE[name], f"{name}: {resumed}")
+
+
+def test_the_keras_engine_against_one_device_the_numpy_engine_and_resumption(
+    tmp_path: Path,
+) -> None:
+    runs = all_runs(tmp_path)
+    checks = [
+        *(
+            (f"{name}: 2 devices vs 1", two_devices_equal_one_device, (name,))
+            for name in ("ae-upsampling", "ae-transpose")
+        ),
+        *((f"{name}: Keras vs NumPy", keras_equals_the_numpy_engine, (name,)) for name in MODELS),
+        *(
+            (
+                f"{name}: {resumed}",
+                resumed_on_the_other_engine_ends_where_one_engine_ends,
+                (name, resumed),
+            )
+            for name in ("ae-upsampling", "ae-transpose")
+            for resumed in ("numpy-then-keras", "keras-then-numpy")
+        ),
+    ]
+    failures = []
+    for what, check, arguments in checks:
+        try:
+            check(runs, *arguments)
+        except AssertionError as error:
+            failures.append(f"{what}: {error}")
+    assert not failures, "\n\n".join(failures)

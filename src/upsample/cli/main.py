@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 
-from upsample import __version__
+from upsample import __version__, config
 from upsample.cli import artifacts, common, compare, demo, explain, summary, train
 
 DESCRIPTION = """\
@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    config.tune_allocator()  # the command is the process: keep freed memory mapped (training)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

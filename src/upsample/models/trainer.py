@@ -15,12 +15,11 @@ import numpy as np
 
 from upsample import losses as losses_module
 from upsample import metrics as metrics_module
-from upsample import optimizers
+from upsample import optimizers, runtime
 from upsample.callbacks import CallbackList, History
 from upsample.layers.layer import Gradients
 from upsample.models import data as data_utils
 from upsample.models import pieces
-from upsample.ops import _parallel
 from upsample.random import global_generator
 from upsample.variables import Variable
 
@@ -303,11 +302,12 @@ class Trainer(_TrainerBase):
         )
         return pieces.PieceResult(loss, per_output, predictions, result.weights or [])
 
+    @runtime.single_threaded_blas()  # the kernels want it so; switched once per step
     def _train_step(
         self, x: list[Array], y: list[Array], sample_weight: list[Array] | None
     ) -> None:
         compiled = self._require_compiled("fit")
-        slices = pieces.piece_slices(len(x[0]), compiled.bytes_per_sample, _parallel.num_workers())
+        slices = pieces.piece_slices(len(x[0]), compiled.bytes_per_sample, runtime.num_threads())
         if slices is None:
             step = self._gradients(x, y, sample_weight)
         else:
@@ -415,30 +415,27 @@ class Trainer(_TrainerBase):
         callback_list.on_train_begin()
         rng = global_generator()
         logs: dict[str, float] = {}
-        # BLAS on one thread for the whole loop: the kernels want it so, and switching
-        # its thread count costs tens of microseconds, per op otherwise.
-        with _parallel.single_threaded_blas:
-            for epoch in range(initial_epoch, epochs):
-                compiled.reset()
-                callback_list.on_epoch_begin(epoch)
-                order = _epoch_order(shuffle, rng, epoch, count)
-                for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
-                    callback_list.on_train_batch_begin(step)
-                    self._train_step(
-                        data_utils.take(xs, index),
-                        data_utils.take(ys, index),
-                        data_utils.take(sws, index),
-                    )
-                    callback_list.on_train_batch_end(step, compiled.logs())
-                    if self.stop_training:
-                        break
-                logs = compiled.logs()
-                if val is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._run_test(*val, validation_batch_size, callback_list)
-                    logs.update({f"val_{key}": value for key, value in val_logs.items()})
-                callback_list.on_epoch_end(epoch, logs)
+        for epoch in range(initial_epoch, epochs):
+            compiled.reset()
+            callback_list.on_epoch_begin(epoch)
+            order = _epoch_order(shuffle, rng, epoch, count)
+            for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
+                callback_list.on_train_batch_begin(step)
+                self._train_step(
+                    data_utils.take(xs, index),
+                    data_utils.take(ys, index),
+                    data_utils.take(sws, index),
+                )
+                callback_list.on_train_batch_end(step, compiled.logs())
                 if self.stop_training:
                     break
+            logs = compiled.logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._run_test(*val, validation_batch_size, callback_list)
+                logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
         callback_list.on_train_end(logs)
         return self.history
 

@@ -1,25 +1,24 @@
 """Separable resampling for Keras 3, built from upsample's own 1-D operators.
 
 Resampling is linear and separable: along each axis, output ``o`` is a weighted
-sum of a few inputs.  Rather than re-derive the weights, a twin asks upsample's
-kernel for them: the 1-D operator applied to an identity matrix *is* its matrix
-(`operator_taps`), which becomes a gather table, ``T`` taps per output
-(``indices``, ``weights``, both ``(T, m)``).  On the Keras side an axis is then
-``sum_t weights[t] * take(x, indices[t], axis)``: elementwise products and a
-gather, which every backend differentiates and which need no matrix product (a
-TPU would round those to bfloat16 by default).  The numbers are upsample's by
-construction, up to the order of a float32 sum.
+sum of a few inputs.  Rather than re-derive the weights, a twin takes upsample's
+operator matrix of the axis (`upsample.ops.resampling.reference.matrix`, the
+route every fast route is tested against) and turns it into a gather table,
+``T`` taps per output (``indices``, ``weights``, both ``(T, m)``).  On the Keras
+side an axis is then ``sum_t weights[t] * take(x, indices[t], axis)``:
+elementwise products and a gather, which every backend differentiates and which
+need no matrix product (a TPU would round those to bfloat16 by default).  The
+numbers are upsample's, up to the order of a float32 sum.
 
 "nearest" with integer factors is a repeat, done as Keras does (`ops.repeat`).
 
 A twin for another 1-D operator (a coordinate convention, an arbitrary output
-size) passes a different `operator` to `operator_taps`; nothing else changes.
+size) passes a different matrix to `operator_taps`; nothing else changes.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,42 +26,40 @@ from numpy.typing import NDArray
 
 from upsample.interop.keras import shapes
 from upsample.interop.keras_import import import_keras
-from upsample.ops import resample
+from upsample.ops.resampling import reference
 
 keras = import_keras()
 ops = keras.ops
 
-# A 1-D operator: ``(1, n, C)`` channels-last batch -> ``(1, m, C)``, in float64.
-Operator = Callable[[NDArray[np.float64]], NDArray[Any]]
+# Weights below this (relative to the largest of their row) are the rounding noise of a
+# kernel at a whole-pixel distance (sin(pi k) is not 0 in floating point): upsample's fast
+# routes drop them, and no float32 sum can see them.
+_NEGLIGIBLE = 1e-12
+
+Table = tuple[NDArray[np.int32], NDArray[np.float32]]
 
 
-def operator_taps(operator: Operator, length: int) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
-    """The gather table ``(indices, weights)``, each ``(T, m)``, of `operator` on `length` inputs.
+def operator_taps(matrix: NDArray[np.float64]) -> Table:
+    """The gather table ``(indices, weights)``, each ``(T, m)``, of an ``(m, n)`` operator.
 
-    Column ``j`` of the identity is input ``j``, so ``operator(eye)[0, o, j]`` is
-    the weight of input ``j`` in output ``o``.  Rows with fewer than ``T`` taps
-    are padded with weight 0 (reading input 0).
+    Rows with fewer than ``T`` taps are padded with weight 0 (reading input 0).
     """
-    matrix = operator(np.eye(length)[None])[0]
-    taps = max(1, int(np.count_nonzero(matrix, axis=1).max()))
+    scale = np.abs(matrix).max(axis=1, keepdims=True)
+    kept = np.abs(matrix) > _NEGLIGIBLE * scale
+    taps = max(1, int(kept.sum(axis=1).max()))
     indices = np.zeros((taps, matrix.shape[0]), np.int32)
     weights = np.zeros((taps, matrix.shape[0]), np.float32)
-    for o, row in enumerate(matrix):
-        (inputs,) = np.nonzero(row)
+    for o, (row, keep) in enumerate(zip(matrix, kept)):
+        (inputs,) = np.nonzero(keep)
         indices[: len(inputs), o] = inputs
         weights[: len(inputs), o] = row[inputs]
     return indices, weights
 
 
 @functools.lru_cache(maxsize=256)
-def upsampling_taps(
-    interpolation: str, length: int, factor: int
-) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
+def upsampling_taps(interpolation: str, length: int, factor: int) -> Table:
     """The table of ``UpSampling*D(factor, interpolation)`` along an axis of `length`."""
-    operator = functools.partial(
-        resample.upsample, size=factor, interpolation=interpolation, data_format="channels_last"
-    )
-    return operator_taps(operator, length)
+    return operator_taps(reference.matrix(interpolation, length, factor))
 
 
 def resample_axis(x: Any, axis: int, table: tuple[NDArray[np.int32], NDArray[np.float32]]) -> Any:
@@ -80,7 +77,7 @@ def resample_axis(x: Any, axis: int, table: tuple[NDArray[np.int32], NDArray[np.
 
 
 def upsample(
-    x: Any, *, size: Sequence[int], interpolation: str, data_format: str = "channels_last"
+    x: Any, *, size: tuple[int, ...], interpolation: str, data_format: str = "channels_last"
 ) -> Any:
     """``UpSampling{1,2,3}D(size, interpolation)`` as upsample computes it, for any rank."""
     axes = shapes.spatial_axes(len(size), data_format)

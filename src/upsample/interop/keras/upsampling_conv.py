@@ -23,7 +23,7 @@ from upsample.interop.keras_import import import_keras
 from upsample.layers.affine import check_positive_int
 from upsample.layers.sub_pixel_conv import check_icnr_fits
 from upsample.layers.upsampling_conv import refuse_fixed_arguments
-from upsample.ops import resample
+from upsample.ops import resampling
 from upsample.ops.pixel_shuffle import check_order
 from upsample.ops.shapes import conv_output_length, normalize_padding, normalize_tuple, scaled_shape
 
@@ -216,7 +216,7 @@ class ResizeConv(UpsamplingConv):
         **kwargs: Any,
     ) -> None:
         self.size = normalize_tuple(size, self.rank, "size")
-        self.interpolation = resample.check_interpolation(interpolation)
+        self.interpolation = resampling.check_interpolation(interpolation)
         super().__init__(filters, kernel_size, padding=padding, **kwargs)
 
     def call(self, inputs: Any) -> Any:

@@ -1,10 +1,10 @@
-"""Chunked im2col: the data movement shared by convolutions and pooling.
+"""Im2col: the data movement of the im2col, split-rows and phases routes.
 
-A kernel processes its batch in `Block`s (batch items, and rows of the first
+A route processes its batch in `Block`s (batch items, and rows of the first
 spatial axis when one item is large).  For each block a `Gather` copies the
 source pixels under every kernel tap side by side into "patches", one row per
 output position, ready for one matmul; it zero-pads the borders through a small
-per-thread window when the block touches them.
+per-thread window (`runtime.scratch`) when the block touches them.
 
 Everything that depends only on shapes (blocks, slices, offsets, strides) is
 computed once when a kernel builds its plan; executing a gather is then a few
@@ -14,47 +14,16 @@ NumPy calls per block, which keeps small layers cheap.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from upsample.ops._blocks import Block
+from upsample.runtime import scratch
+
 Array = NDArray[np.floating]
 Index = tuple[slice, ...]
-
-
-@dataclass(frozen=True)
-class Block:
-    """A chunk of work: batch items ``[n0, n1)`` and rows ``[r0, r1)`` of the first spatial axis."""
-
-    n0: int
-    n1: int
-    r0: int
-    r1: int
-
-    @property
-    def size(self) -> int:
-        return self.n1 - self.n0
-
-    @property
-    def index(self) -> Index:
-        """``[n0:n1, r0:r1]``: the block's part of an array whose first spatial axis it splits."""
-        return (slice(self.n0, self.n1), slice(self.r0, self.r1))
-
-
-def blocks(batch: int, rows: int, row_bytes: int, chunk_bytes: int) -> list[Block]:
-    """Split ``batch x rows`` into blocks of about `chunk_bytes`, a row costing `row_bytes`."""
-    rows_per_block = max(1, chunk_bytes // max(row_bytes, 1))
-    if rows_per_block >= rows:
-        items = max(1, rows_per_block // rows)
-        return [Block(n, min(n + items, batch), 0, rows) for n in range(0, batch, items)]
-    return [
-        Block(n, n + 1, r, min(r + rows_per_block, rows))
-        for n in range(batch)
-        for r in range(0, rows, rows_per_block)
-    ]
 
 
 def runs(offsets: list[tuple[int, ...]]) -> list[tuple[int, int]]:
@@ -193,33 +162,3 @@ def gather(
     )
     outer = (strides[0], *(strides[1 + a] * s for a, s in enumerate(step)))
     return Gather(batch, extent, len(offsets), channels, padding, run_offsets, outer)
-
-
-# --------------------------------------------------------------------------- scratch memory
-
-_local = threading.local()
-_SCRATCH_ENTRIES = 32
-
-
-def scratch(key: tuple[object, ...], shape: tuple[int, ...], dtype: np.dtype) -> Array:
-    """A per-thread reusable buffer; windows (keyed by their pattern) keep their zero borders.
-
-    Reusing buffers keeps a block's working set in cache and avoids allocation.
-    A caller must be done with a buffer before asking for the same key again.
-    """
-    cache: OrderedDict[tuple[object, ...], Array] | None = getattr(_local, "buffers", None)
-    if cache is None:
-        cache = _local.buffers = OrderedDict()
-    full_key = (*key, np.dtype(dtype).str)
-    size = math.prod(shape)
-    buffer = cache.get(full_key)
-    if key[0] == "window":
-        if buffer is None:
-            buffer = np.zeros(shape, dtype)
-    elif buffer is None or buffer.size < size:
-        buffer = np.empty(size, dtype)
-    cache[full_key] = buffer
-    cache.move_to_end(full_key)
-    while len(cache) > _SCRATCH_ENTRIES:
-        cache.popitem(last=False)
-    return buffer[:size].reshape(shape) if key[0] != "window" else buffer

@@ -1,4 +1,4 @@
-"""The 1-D operators of integer upsampling, as polyphase tap tables (pure shape arithmetic).
+"""The 1-D operators of integer upsampling: kernels, and polyphase tap tables (shape arithmetic).
 
 Keras 3's `UpSampling2D` uses `ops.repeat` for "nearest" and otherwise
 `keras.ops.image.resize`, which on the JAX backend is `jax.image.resize(...,
@@ -41,7 +41,7 @@ Float64Array = NDArray[np.float64]
 NEAREST = "nearest"
 
 # Below this weight sum JAX zeroes the weights instead of dividing by the sum.
-_MIN_WEIGHT_SUM = 1000.0 * float(np.finfo(np.float32).eps)
+MIN_WEIGHT_SUM = 1000.0 * float(np.finfo(np.float32).eps)
 
 
 def _triangle(x: Float64Array) -> Float64Array:
@@ -113,7 +113,7 @@ def _normalised(taps: tuple[Tap, ...], row: int, length: int) -> tuple[Tap, ...]
     inside = [(k, w) for k, w in taps if 0 <= row + k < length]
     # fsum is exactly rounded, hence independent of order: mirrored phases get identical weights.
     total = math.fsum(w for _, w in inside)
-    if abs(total) <= _MIN_WEIGHT_SUM:
+    if abs(total) <= MIN_WEIGHT_SUM:
         return ()
     return tuple((k, w / total) for k, w in inside)
 

@@ -1,4 +1,4 @@
-"""Linear interpolation by a factor of 2 along some axes: the seeds' bilinear ``UpSampling2D``.
+"""The linear x2 route: bilinear upsampling by 2 along some axes, the seeds' ``UpSampling2D``.
 
 With half-pixel centres (`jax.image.resize`, hence Keras 3), output ``2i + 1``
 lies a quarter of a pixel after input ``i`` and output ``2i + 2`` a quarter
@@ -16,10 +16,10 @@ with the end outputs' weight of 1 completed by a quarter of ``g[0]`` and of
 ``g[2n - 1]``.  Each axis is then two scaled copies of the source and two
 additions of shifted views (forward), or one sum of phase pairs, a scaling and
 two shifted additions (transpose): a few passes over chunk-sized arrays, where
-the general polyphase engine of `resample` needs tables, borders by matmul and
+the general polyphase engine (`segments`) needs tables, borders by matmul and
 more passes.  The result is the same operator; only float rounding may differ.
 
-Axes are processed as in `resample`: forward from the innermost outwards (the
+Axes are processed as in `segments`: forward from the innermost outwards (the
 last pass writes whole output rows), transpose from the first axis inwards (the
 first pass reads whole rows of the large gradient).  Work is split into chunks
 of batch items, or into bands of rows of the first axis when an item is larger
@@ -37,29 +37,18 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
-from upsample.ops._im2col import Block, blocks
-from upsample.ops._memory import new_array
+from upsample import runtime
+from upsample.ops._blocks import Block, blocks
 from upsample.ops._pixels import copy_pixels, reshaped
+from upsample.runtime import new_array, tuning
 
 Array = NDArray[np.floating]
 
-# Bytes of the wide side (output forward, gradient backward) per chunk: batch
-# items, or bands of rows of one large item.  Measured on (32, 64, 64, 32) -> x2
-# with two workers: 0.5 MiB 27-30 ms forward, 1 MiB 21 ms, whole items 26-31 ms.
-CHUNK_BYTES = 1 << 20
 # One axis of the operator, on ``(outer, length, inner)`` views of the source and target.
 _Step = Callable[[Array, Array], None]
-# Pixels at most this many elements wide are moved by opaque copies (`_pixels`).
-_NARROW_PIXEL = 32
 
 
-def applies(method: str, factors: tuple[int, ...]) -> bool:
-    """Whether this path computes ``upsample(..., interpolation=method, size=factors)``."""
-    return method == "bilinear" and all(f in (1, 2) for f in factors) and 2 in factors
-
-
-def upsample_x2(source: Array, factors: tuple[int, ...]) -> Array:
+def upsample_x2(source: Array, factors: tuple[int, ...], threads: bool) -> Array:
     """Forward: ``(B, *spatial, P)`` -> ``(B, *(n * f), P)``, `factors` of 1 or 2."""
     narrow = source.shape[1:-1]
     wide = tuple(n * f for n, f in zip(narrow, factors, strict=True))
@@ -84,11 +73,11 @@ def upsample_x2(source: Array, factors: tuple[int, ...]) -> Array:
         elif doubles_rows:
             _double_rows(_rows(current), _rows(target), (block.r0, block.r1), lo, n)
 
-    _run(run, source, out)
+    _run(run, source, out, threads)
     return out
 
 
-def upsample_x2_vjp(grad: Array, factors: tuple[int, ...]) -> Array:
+def upsample_x2_vjp(grad: Array, factors: tuple[int, ...], threads: bool) -> Array:
     """Transpose: ``(B, *wide, P)`` -> ``(B, *(wide / f), P)``, `factors` of 1 or 2."""
     wide = grad.shape[1:-1]
     narrow = tuple(n // f for n, f in zip(wide, factors, strict=True))
@@ -111,22 +100,21 @@ def upsample_x2_vjp(grad: Array, factors: tuple[int, ...]) -> Array:
             source = source[:, block.r0 : block.r1]
         _along_axes(source, inner_axes, target, _halve)
 
-    _run(run, grad, out)
+    _run(run, grad, out, threads)
     return out
 
 
-def _run(run: Callable[[Block], None], source: Array, out: Array) -> None:
+def _run(run: Callable[[Block], None], source: Array, out: Array, threads: bool) -> None:
     """`run` every chunk: batch items, or bands of rows of the first axis when items are large."""
     narrow = min(source.shape[1], out.shape[1])
     wide_bytes = max(source.nbytes, out.nbytes) // max(source.shape[0], 1)
     # Bands of rows are for long rows only (`_double_rows` and `_halve_rows` do not stage).
     banded = not _staged(max(math.prod(source.shape[2:]), math.prod(out.shape[2:])))
-    chunks = _chunks(
-        source.shape[0], narrow if banded else 1, wide_bytes // (narrow if banded else 1)
-    )
+    rows = narrow if banded else 1
+    chunks = _chunks(source.shape[0], rows, wide_bytes // rows, tuning.LINEAR_X2_CHUNK_BYTES)
     if not banded:
         chunks = [Block(b.n0, b.n1, 0, narrow) for b in chunks]
-    _parallel.run_chunks(run, chunks, source.nbytes + out.nbytes)
+    runtime.map_chunks(run, chunks, parallel=threads)
 
 
 def _along_axes(source: Array, axes: list[int], target: Array, step: _Step) -> Array:
@@ -149,13 +137,13 @@ def _rows(array: Array) -> Array:
 
 
 @functools.lru_cache(maxsize=64)
-def _chunks(batch: int, rows: int, row_bytes: int) -> list[Block]:
-    return blocks(batch, rows, row_bytes, CHUNK_BYTES)
+def _chunks(batch: int, rows: int, row_bytes: int, chunk_bytes: int) -> list[Block]:
+    return blocks(batch, rows, row_bytes, chunk_bytes)
 
 
 def _staged(inner: int) -> bool:
     """Whether phases interleave in blocks of a few elements (then: stage them)."""
-    return inner <= _NARROW_PIXEL
+    return inner <= tuning.LINEAR_X2_NARROW_PIXEL
 
 
 def _double(source: Array, target: Array) -> None:

@@ -1,42 +1,25 @@
-"""Upsampling by integer factors (Keras's UpSampling1D/2D/3D) in 1, 2 and 3 dimensions.
+"""The segments route: integer upsampling and its transpose as polyphase passes, axis by axis.
 
-`upsample` computes ``UpSampling*D(size, interpolation)`` exactly as Keras 3 does:
-"nearest" repeats every pixel (`ops.repeat`, exact on every backend); the other
-interpolations are `keras.ops.image.resize` on the JAX backend, i.e.
-`jax.image.resize` with half-pixel centres, taps outside the input dropped and
-the remaining weights renormalised (see `_resample_weights`).  `upsample_vjp` is
-its exact transpose: the op is linear, so its gradient is the transposed operator.
-
-Interpolations: "nearest", "bilinear", "bicubic" (Keys, a = -0.5), "lanczos3",
-"lanczos5".  "linear" and "trilinear" are aliases of "bilinear", "cubic" and
-"tricubic" of "bicubic" (as in `jax.image.resize`), so that 1-D and 3-D read
-naturally; Keras itself only interpolates in 2-D.
-
-How it is computed.  Resampling is separable: one 1-D operator per axis, applied
-axis by axis.  For an integer factor ``f`` that operator is polyphase: output
+For an integer factor ``f`` the 1-D operator of an axis is polyphase: output
 ``f * i + p`` is the same weighted sum of inputs ``i + k`` at every row ``i``
-except a few near the borders (`_resample_weights.Segment`).  A pass over one
-axis therefore evaluates, per phase, one weighted sum of strided slices over the
+except a few near the borders (`weights.Segment`).  A pass over one axis
+therefore evaluates, per phase, one weighted sum of strided slices over the
 interior rows of every item at once, then overwrites the few border rows of
 every item with a small dense block of the operator (one batched matmul).  The
 transpose of an operator is the same kind of table (an input gathers from every
 phase that reads it), so both directions share this engine; nearest is the case
 of a single tap of weight 1, so its forward is a repeat (each output element is
-written once, by a broadcast) and its transpose sums each block.
+written once, by a broadcast).
 
-Speed.  Work is split into chunks of batch items (and rows of the first spatial
-axis, with the halo the taps need) small enough to keep intermediates in cache,
-and chunks run on all cores (`_parallel`).  The forward pass handles the inner
-axes first, so that its last pass writes whole output rows; the transpose starts
-with the first axis, reading whole rows of the large gradient.  Where phases
-interleave in blocks of a few elements (one pixel), NumPy's strided arithmetic
-is slow, so sums are formed in contiguous scratch and moved by one strided copy.
-Sources scaled by a weight shared across phases are computed once (`prescale`).
-Plans depend only on shapes and are cached, and large outputs reuse the memory
-of dead ones (`_memory.new_array`) instead of page-faulting fresh memory.
-
-Bilinear by factors of 2 (the seeds' ``UpSampling2D(interpolation="bilinear")``)
-takes a dedicated path, `_linear_x2`: the same operator in fewer passes.
+Work is split into chunks of batch items (and rows of the first spatial axis,
+with the halo the taps need) small enough to keep intermediates in cache
+(`tuning.RESAMPLE_CHUNK_BYTES`).  The forward pass handles the inner axes first,
+so that its last pass writes whole output rows; the transpose starts with the
+first axis, reading whole rows of the large gradient.  Where phases interleave
+in blocks of a few elements (one pixel), NumPy's strided arithmetic is slow, so
+sums are formed in contiguous scratch and moved by one strided copy.  Sources
+scaled by a weight shared across phases are computed once (`prescale`).  Plans
+depend only on shapes and are cached.
 """
 
 from __future__ import annotations
@@ -44,166 +27,25 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _linear_x2, _parallel
-from upsample.ops._im2col import Block, blocks, scratch
-from upsample.ops._memory import new_array
+from upsample import runtime
+from upsample.ops._blocks import blocks
 from upsample.ops._pixels import copy_pixels, reshaped
-from upsample.ops._resample_weights import (
-    KERNELS,
-    NEAREST,
+from upsample.ops.resampling.weights import (
     Segment,
     Term,
     forward_segments,
     restrict,
     transpose_segments,
 )
-from upsample.ops.shapes import normalize_data_format, normalize_tuple, resize_output_length
+from upsample.runtime import new_array, scratch, tuning
 
 Array = NDArray[np.floating]
 Index = tuple[slice | int, ...]
-
-INTERPOLATIONS: tuple[str, ...] = (NEAREST, *KERNELS)
-ALIASES: dict[str, str] = {
-    "linear": "bilinear",
-    "trilinear": "bilinear",
-    "cubic": "bicubic",
-    "tricubic": "bicubic",
-}
-
-# Bytes of the wide side (output forward, gradient backward) per chunk: small enough
-# that a chunk's intermediates stay in the per-core L2 cache.
-_CHUNK_BYTES = 1 << 19
-# Phases interleaved in contiguous blocks of at most this many elements are summed
-# in contiguous scratch (NumPy's arithmetic runs one short inner loop per block,
-# several times slower than a strided copy); a block of 1 is a plain strided axis.
-_STAGE_MAX = 32
-
-
-# --------------------------------------------------------------------------- public API
-
-
-def upsample(
-    x: Array,
-    *,
-    size: int | Sequence[int],
-    interpolation: str = "nearest",
-    data_format: str | None = None,
-) -> Array:
-    """Upsample `x` by integer factors `size`, as Keras's ``UpSampling{1,2,3}D``.
-
-    x: ``(N, *spatial, C)`` (channels_last) or ``(N, C, *spatial)``, 1 to 3 spatial
-    axes; `size`: one factor, or one per spatial axis.  Returns the same layout
-    with every spatial length multiplied by its factor, in the dtype of `x`.
-    """
-    x = _as_float(x, "x")
-    method, fmt, factors = _check_arguments(x.shape, size, interpolation, data_format, "x")
-    batch, spatial, channels = _canonical(x.shape, fmt)
-    wide = tuple(resize_output_length(n, f) for n, f in zip(spatial, factors))
-    shape = _layout(x.shape[0], wide, x.shape[1 if fmt == "channels_first" else -1], fmt)
-    source = np.ascontiguousarray(x).reshape(batch, *spatial, channels)
-    result = _apply(False, method, source, factors, (batch, *wide, channels))
-    return result.reshape(shape)
-
-
-def upsample_vjp(
-    grad: Array,
-    *,
-    size: int | Sequence[int],
-    interpolation: str = "nearest",
-    data_format: str | None = None,
-) -> Array:
-    """The vector-Jacobian product of `upsample`: the transposed operator applied to `grad`.
-
-    grad: shaped like the output of `upsample` (every spatial length a multiple of
-    its factor).  Returns the gradient with respect to the input, ``length / factor``
-    along each spatial axis.  For "nearest" this is the sum over each block.
-    """
-    grad = _as_float(grad, "grad")
-    method, fmt, factors = _check_arguments(grad.shape, size, interpolation, data_format, "grad")
-    batch, wide, channels = _canonical(grad.shape, fmt)
-    if any(n % f for n, f in zip(wide, factors)):
-        raise ValueError(
-            f"The `grad` must have the shape of an output of `upsample`: every spatial length "
-            f"a multiple of its factor. Received: grad.shape={grad.shape}, size={factors}"
-        )
-    narrow = tuple(n // f for n, f in zip(wide, factors))
-    shape = _layout(grad.shape[0], narrow, grad.shape[1 if fmt == "channels_first" else -1], fmt)
-    source = np.ascontiguousarray(grad).reshape(batch, *wide, channels)
-    result = _apply(True, method, source, factors, (batch, *narrow, channels))
-    return result.reshape(shape)
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _as_float(array: Array, name: str) -> Array:
-    """Floating arrays keep their dtype; integers and booleans become float32 (as in JAX)."""
-    array = np.asarray(array)
-    if np.issubdtype(array.dtype, np.floating):
-        return array
-    if np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_:
-        return array.astype(np.float32)
-    raise TypeError(f"`{name}` must be a real-valued array. Received dtype={array.dtype}")
-
-
-def check_interpolation(interpolation: str) -> str:
-    """The canonical name of `interpolation` (case-insensitive, aliases resolved).
-
-    Unknown names raise a ValueError listing the accepted ones.
-    """
-    lowered = interpolation.lower() if isinstance(interpolation, str) else ""
-    method = ALIASES.get(lowered, lowered)
-    if method not in INTERPOLATIONS:
-        accepted = ", ".join(repr(name) for name in (*INTERPOLATIONS, *ALIASES))
-        raise ValueError(
-            f"The `interpolation` argument must be one of {accepted}. "
-            f"Received: interpolation={interpolation!r}"
-        )
-    return str(method)
-
-
-def _check_arguments(
-    shape: tuple[int, ...],
-    size: int | Sequence[int],
-    interpolation: str,
-    data_format: str | None,
-    name: str,
-) -> tuple[str, str, tuple[int, ...]]:
-    method = check_interpolation(interpolation)
-    fmt = normalize_data_format(data_format)
-    ndim = len(shape) - 2
-    if ndim not in (1, 2, 3):
-        raise ValueError(
-            f"The `{name}` must have 3, 4 or 5 dimensions (batch, 1 to 3 spatial, channels). "
-            f"Received: {name}.shape={shape}"
-        )
-    return method, fmt, normalize_tuple(size, ndim, "size")
-
-
-def _canonical(shape: tuple[int, ...], fmt: str) -> tuple[int, tuple[int, ...], int]:
-    """``(batch, spatial, pixel)`` of the channels-last view the kernels work on.
-
-    Channels-first ``(N, C, *spatial)`` is channels-last with ``N * C`` items of
-    one channel each: a reshape, no transposition.
-    """
-    if fmt == "channels_first":
-        return shape[0] * shape[1], tuple(shape[2:]), 1
-    return shape[0], tuple(shape[1:-1]), shape[-1]
-
-
-def _layout(batch: int, spatial: tuple[int, ...], channels: int, fmt: str) -> tuple[int, ...]:
-    if fmt == "channels_first":
-        return (batch, channels, *spatial)
-    return (batch, *spatial, channels)
-
-
-# --------------------------------------------------------------------------- plans
 
 
 @dataclass(frozen=True)
@@ -360,7 +202,7 @@ def _compile(
         spans, interiors = [(0, target_rows)], []
     borders = tuple(_border(segments, a, b, phases, dtype) for a, b in spans if a < b)
     prescale = _choose_prescale(interiors, source_rows)
-    interleaved = 1 < inner <= _STAGE_MAX
+    interleaved = 1 < inner <= tuning.RESAMPLE_STAGE_MAX
     last = (items - 1) * target_rows  # first flat row of the last item
     writes = tuple(
         _Write(
@@ -394,6 +236,7 @@ def _plan(
     source_shape: tuple[int, ...],
     factors: tuple[int, ...],
     dtype: np.dtype,
+    chunk_bytes: int,
 ) -> tuple[_Chunk, ...]:
     """Chunks of the canonical ``(B, *spatial, P)`` problem and their passes.
 
@@ -415,7 +258,7 @@ def _plan(
         row_bytes *= math.prod(factors)
     compiled: dict[tuple[object, ...], _Pass] = {}
     chunks = []
-    for b in blocks(batch, narrow[0], row_bytes, _CHUNK_BYTES):
+    for b in blocks(batch, narrow[0], row_bytes, chunk_bytes):
         lo, hi = b.r0, b.r1
         segments_0: tuple[Segment, ...] = ()
         if 0 in active:
@@ -445,29 +288,21 @@ def _plan(
     return tuple(chunks)
 
 
-# --------------------------------------------------------------------------- execution
-
-
-def _apply(
+def resample(
     transpose: bool,
     method: str,
     source: Array,
     factors: tuple[int, ...],
     target_shape: tuple[int, ...],
+    threads: bool,
 ) -> Array:
-    """Run the cached plan of a canonical problem into a new array of `target_shape`."""
-    if source.size == 0 or math.prod(target_shape) == 0:
-        return np.zeros(target_shape, source.dtype)
-    if all(f == 1 for f in factors):
-        return source.copy()
-    if _linear_x2.applies(method, factors):
-        run = _linear_x2.upsample_x2_vjp if transpose else _linear_x2.upsample_x2
-        return run(source, factors)
-    if transpose and method == NEAREST:
-        return _block_sums(source, factors, target_shape)
+    """Upsample (or, `transpose`, the transposed operator) the canonical ``(B, *spatial, P)``
+    `source` by `factors` into a new array of `target_shape`."""
     out = new_array(target_shape, source.dtype)
-    chunks = _plan(transpose, method, source.shape, factors, source.dtype)
-    if len(chunks) == 1 or out.nbytes + source.nbytes < _parallel.PARALLEL_BYTES:
+    chunks = _plan(
+        transpose, method, source.shape, factors, source.dtype, tuning.RESAMPLE_CHUNK_BYTES
+    )
+    if not threads or len(chunks) == 1:
         for chunk in chunks:
             _run_chunk(chunk, source, out)
         return out
@@ -480,40 +315,7 @@ def _apply(
         while (k := next(order)) < len(chunks):
             _run_chunk(chunks[k], source, out)
 
-    _parallel.map_chunks(work, range(min(_parallel.num_workers(), len(chunks))))
-    return out
-
-
-def _block_sums(source: Array, factors: tuple[int, ...], target_shape: tuple[int, ...]) -> Array:
-    """The transpose of "nearest": the sum of each block, ``(B, *wide, P) -> (B, *narrow, P)``.
-
-    Per chunk of batch items, axis by axis from the first (whose phases are
-    whole rows), the phases of an axis are added together: ``f - 1`` additions
-    of contiguous runs, instead of the general engine's tables.
-    """
-    out = new_array(target_shape, source.dtype)
-    item_bytes = math.prod(source.shape[1:]) * source.itemsize
-    chunks = blocks(source.shape[0], 1, item_bytes, _CHUNK_BYTES)
-    axes = [a for a, f in enumerate(factors) if f > 1]
-
-    def run(block: Block) -> None:
-        current = source[block.n0 : block.n1]
-        for k, axis in enumerate(axes):
-            shape = list(current.shape)
-            shape[axis + 1] //= factors[axis]
-            outer, inner = math.prod(shape[: axis + 2]), math.prod(shape[axis + 2 :])
-            if k == len(axes) - 1:
-                target = out[block.n0 : block.n1]
-            else:
-                target = scratch(("block-sums", k % 2), tuple(shape), source.dtype)
-            phases = reshaped(current, (outer, factors[axis], inner))
-            sums = reshaped(target, (outer, inner))
-            np.add(phases[:, 0], phases[:, 1], out=sums)
-            for phase in range(2, factors[axis]):
-                np.add(sums, phases[:, phase], out=sums)
-            current = target
-
-    _parallel.run_chunks(run, chunks, source.nbytes + out.nbytes)
+    runtime.map_chunks(work, range(min(runtime.num_threads(), len(chunks))))
     return out
 
 

@@ -1,4 +1,4 @@
-"""Small stride-1 convolutions without im2col: one matmul per tap on shifted rows.
+"""The flat-shift route: small stride-1 convolutions as one matmul per tap on shifted rows.
 
 Lay the zero-padded input of every item end to end as one ``(rows, C)`` matrix
 (a pixel per row).  Output pixel ``o`` of item ``n`` then sits at the row ``p``
@@ -19,8 +19,8 @@ matrix multiplication").
 It wins where im2col's data movement is mostly NumPy call overhead: small
 problems with a few channels (the seeds' autoencoders at batch 25, measured
 1.3-2x faster per map).  On large problems the chunked, multi-threaded im2col
-of `conv` wins, and a matmul over a single channel (an outer product) is slow
-in NumPy: `applies` keeps those away.
+wins, and a matmul over a single channel (an outer product) is slow in NumPy:
+the route table (`routes`) keeps those away.
 """
 
 from __future__ import annotations
@@ -33,15 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
-from upsample.ops._memory import new_array
+from upsample import runtime
 from upsample.ops.shapes import ConvGeometry
+from upsample.runtime import new_array
 
 Array = NDArray[np.floating]
-
-# At most this many bytes of padded input (or gradient) per map: above, the
-# chunked im2col of `conv` is faster (it runs on every core).
-MAX_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -87,26 +83,24 @@ def _grid(geo: ConvGeometry, batch: int) -> _Grid:
     )
 
 
-def applies(geo: ConvGeometry, batch: int, channels: int, itemsize: int) -> bool:
-    """Whether to compute a map this way; `channels`: the most of its two sides.
+def applies(geo: ConvGeometry) -> bool:
+    """Whether the route can compute maps of `geo`: unit strides, no padding cropped."""
+    return all(s == 1 for s in geo.strides) and min(geo.pad_before) >= 0 <= min(geo.pad_after)
 
-    A matmul over a single channel is an outer product, slow in NumPy: callers
-    keep the maps whose matmuls would run over one channel away.
-    """
-    if any(s != 1 for s in geo.strides) or min(geo.pad_before) < 0 or min(geo.pad_after) < 0:
-        return False
-    padded = math.prod(_grid(geo, batch).padded)
-    return batch * padded * channels * itemsize <= MAX_BYTES
+
+def padded_bytes(geo: ConvGeometry, batch: int, channels: int, itemsize: int) -> int:
+    """The size of the padded batch the route lays out (`channels`: the most of both sides)."""
+    return batch * math.prod(_grid(geo, batch).padded) * channels * itemsize
 
 
 def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
-    """`conv._correlate`: x ``(N, *wide, A)``, w ``(*k, A, B)`` -> ``(N, *narrow, B)``."""
+    """Wide -> narrow: x ``(N, *wide, A)``, w ``(*k, A, B)`` -> ``(N, *narrow, B)``."""
     grid = _grid(geo, x.shape[0])
     flat = grid.pad(x, grid.interior)
     per_tap = w.reshape(-1, *w.shape[-2:])
     out = np.empty((flat.shape[0], w.shape[-1]), x.dtype)
     partial = np.empty((grid.rows, w.shape[-1]), x.dtype)
-    with _parallel.single_threaded_blas:
+    with runtime.single_threaded_blas():
         for tap, offset in enumerate(grid.offsets):
             taken = flat[offset : offset + grid.rows]
             if tap == 0:
@@ -121,13 +115,13 @@ def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
 
 
 def correlate_adjoint(g: Array, w: Array, geo: ConvGeometry) -> Array:
-    """`conv._correlate_adjoint`: g ``(N, *narrow, B)``, w ``(*k, A, B)`` -> ``(N, *wide, A)``."""
+    """Narrow -> wide: g ``(N, *narrow, B)``, w ``(*k, A, B)`` -> ``(N, *wide, A)``."""
     grid = _grid(geo, g.shape[0])
     flat = grid.pad(g, grid.corner)[: grid.rows]
     per_tap = np.swapaxes(w.reshape(-1, *w.shape[-2:]), 1, 2)
     out = np.zeros((g.shape[0] * math.prod(grid.padded), w.shape[-2]), g.dtype)
     partial = np.empty((grid.rows, w.shape[-2]), g.dtype)
-    with _parallel.single_threaded_blas:
+    with runtime.single_threaded_blas():
         for tap, offset in enumerate(grid.offsets):
             into = out[offset : offset + grid.rows]
             np.add(into, np.matmul(flat, per_tap[tap], out=partial), out=into)
@@ -135,7 +129,7 @@ def correlate_adjoint(g: Array, w: Array, geo: ConvGeometry) -> Array:
 
 
 def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
-    """`conv._correlate_kernel_grad`: x ``(N, *wide, A)``, g ``(N, *narrow, B)`` -> ``(*k, A, B)``.
+    """The kernel gradient: x ``(N, *wide, A)``, g ``(N, *narrow, B)`` -> ``(*k, A, B)``.
 
     The kernel gradient of every tap is one matmul over all rows.
     """
@@ -143,7 +137,7 @@ def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry) -> Array:
     flat_x = grid.pad(x, grid.interior)
     flat_g = grid.pad(g, grid.corner)[: grid.rows]
     grads = np.empty((len(grid.offsets), x.shape[-1], g.shape[-1]), x.dtype)
-    with _parallel.single_threaded_blas:
+    with runtime.single_threaded_blas():
         for tap, offset in enumerate(grid.offsets):
             np.matmul(flat_x[offset : offset + grid.rows].T, flat_g, out=grads[tap])
     return grads.reshape(*geo.kernel_size, x.shape[-1], g.shape[-1])

@@ -1,4 +1,4 @@
-"""A stride-1 convolution into a single output channel, as one matmul and shifted sums.
+"""The one-channel route: a stride-1 convolution into one channel, as one matmul and shifted sums.
 
 Im2col into one channel ends in matrix-vector products that read every patch
 (nine times the input for a 3x3 kernel) for two flops per value.  Instead,
@@ -8,6 +8,9 @@ reading the input once; output ``o`` is then the sum over taps ``t`` of row
 ``t`` of ``Z`` at pixel ``o + t * d - pad_before``: one addition of shifted
 windows per tap, no padding copied (windows are clipped at the borders).
 Items are taken a cache-sized chunk at a time.
+
+The route table (`routes`) also sends the kernel gradient into one channel and
+the transposed convolution into one channel down cheaper paths of their own.
 """
 
 from __future__ import annotations
@@ -19,20 +22,16 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
-from upsample.ops._memory import new_array
+from upsample import runtime
 from upsample.ops.shapes import ConvGeometry
+from upsample.runtime import new_array, tuning
 
 Array = NDArray[np.floating]
 
-# Input bytes per chunk: the chunk and its tap rows stay in the per-core cache.
-CHUNK_BYTES = 1 << 21
 
-
-def applies(geo: ConvGeometry, channels_in: int, channels_out: int) -> bool:
-    """Whether a map from `channels_in` to `channels_out` over `geo` goes into one channel
-    from several, with unit strides."""
-    return channels_out == 1 < channels_in and all(s == 1 for s in geo.strides)
+def applies(geo: ConvGeometry, channels_out: int) -> bool:
+    """Whether the route can compute a map of `geo` into `channels_out` channels."""
+    return channels_out == 1 and all(s == 1 for s in geo.strides)
 
 
 @functools.lru_cache(maxsize=256)
@@ -51,14 +50,11 @@ def _windows(geo: ConvGeometry) -> tuple[tuple[tuple[slice, ...], tuple[slice, .
     return tuple(windows)
 
 
-def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
-    """`conv._correlate` into one channel.
-
-    x: ``(N, *geo.wide, A)``; w: ``(*k, A, 1)``; returns ``(N, *geo.narrow, 1)``.
-    """
+def correlate(x: Array, w: Array, geo: ConvGeometry, threads: bool) -> Array:
+    """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, 1)`` -> ``(N, *geo.narrow, 1)``."""
     batch, channels = x.shape[0], x.shape[-1]
     per_item = math.prod(geo.wide) * channels * x.itemsize
-    items = max(1, min(batch, CHUNK_BYTES // per_item))
+    items = max(1, min(batch, tuning.ONE_CHANNEL_CHUNK_BYTES // max(per_item, 1)))
     per_tap = np.ascontiguousarray(w.reshape(-1, channels))  # (taps, A)
     windows = _windows(geo)
     y = new_array((batch, *geo.narrow), x.dtype)
@@ -73,5 +69,6 @@ def correlate(x: Array, w: Array, geo: ConvGeometry) -> Array:
             window = out[(slice(None), *outputs)]
             window += row.reshape(count, *geo.wide)[(slice(None), *inputs)]
 
-    _parallel.run_chunks(run, range(0, batch, items), x.nbytes)
+    chunks = range(0, batch, items)
+    runtime.map_chunks(run, chunks, parallel=threads and len(chunks) > 1)
     return y[..., None]

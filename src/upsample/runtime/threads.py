@@ -1,18 +1,21 @@
-"""Run independent chunks of a kernel on all cores, with BLAS threads matched to the work.
+"""Worker threads for independent chunks of a kernel, and BLAS held to one thread while they run.
 
 NumPy releases the GIL inside copies, ufunc loops and BLAS calls, so a few
 Python threads that each process a different batch chunk keep every core busy
 during the data movement too (im2col copies, scatters), which a single
-multi-threaded BLAS call cannot do.  While the workers run, BLAS is limited to
-one thread so that the workers do not oversubscribe the cores.
+multi-threaded BLAS call cannot do.  While kernels run, BLAS is limited to one
+thread, so that the workers do not oversubscribe the cores, and the previous
+count is restored when the outermost kernel (or training step) returns.
 
 Chunks are assigned to workers statically (worker `i` takes chunks `i, i + w,
 ...`), and results are returned in chunk order, so any reduction the caller does
-over them is deterministic.
+over them is deterministic.  The pool of worker threads is created on first use.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -22,77 +25,88 @@ from typing import Any, TypeVar
 import numpy as np  # noqa: F401  (BLAS must be loaded before threadpoolctl looks for it)
 from threadpoolctl import ThreadpoolController
 
+from upsample.runtime import tuning
+
 T = TypeVar("T")
 C = TypeVar("C")
 
 _lock = threading.Lock()
 _local = threading.local()  # `worker`: this thread is running a share of a `map_chunks`
 _pool: ThreadPoolExecutor | None = None
-_controller: ThreadpoolController | None = None
+_threads: int | None = None  # None: every usable core
 
 
+@functools.cache
 def cpu_count() -> int:
-    """Cores this process may run on (respects affinity and cgroup-pinned CPU sets)."""
+    """Cores this process may run on (respects affinity and cgroup-pinned CPU sets), as
+    first asked."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
 
 
-_workers = cpu_count()
-
-# Below about this many bytes of data an op touches, handing chunks to the worker
-# threads costs more than it saves (measured: bilinear x2 of a (25, 14, 14, 8) batch
-# took 1.05 ms on two threads, 0.48 ms on one).
-PARALLEL_BYTES = 4 << 20
+def num_threads() -> int:
+    """How many threads kernels may use (by default, the number of usable cores)."""
+    return cpu_count() if _threads is None else _threads
 
 
-def set_num_workers(count: int) -> None:
-    """Set how many threads kernels may use (default: the number of usable cores)."""
-    global _workers, _pool
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"The number of workers must be a positive int. Received: {count!r}")
+def set_num_threads(count: int | None) -> None:
+    """Let kernels use `count` threads (None: every usable core); stops the running workers."""
+    global _threads
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise ValueError(
+            f"The number of threads must be a positive int or None. Received: count={count!r}"
+        )
+    stop_workers()
+    _threads = count
+
+
+def workers_running() -> bool:
+    """Whether the pool of worker threads exists (it is created by the first parallel call)."""
+    return _pool is not None
+
+
+def stop_workers() -> None:
+    """Shut the worker threads down (with their scratch buffers); the next parallel call
+    starts them again.  Must not be called from inside a kernel."""
+    global _pool
     with _lock:
         if _pool is not None:
             _pool.shutdown(wait=True)
             _pool = None
-        _workers = count
-
-
-def num_workers() -> int:
-    return _workers
 
 
 def _executor() -> ThreadPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_workers, thread_name_prefix="upsample")
+            _pool = ThreadPoolExecutor(max_workers=num_threads(), thread_name_prefix="upsample")
         return _pool
 
 
-class _SingleThreadedBlas:
-    """Run BLAS on one thread inside a `with` block, restoring the previous count after.
+class _SingleThreadedBlas(contextlib.ContextDecorator):
+    """BLAS on one thread inside a `with` block or a decorated function (nested ones
+    included), the previous thread counts restored after.
 
     OpenBLAS on several threads is catastrophic for the skinny matrices of
     convolutions with few channels (measured here: 12 ms instead of 1.9 ms for
     a (19600, 32) @ (32, 8) product), so kernels always call BLAS single-threaded
-    and parallelise over chunks themselves.  Entering costs well under a
-    microsecond: the library's own get/set functions, found once through
-    threadpoolctl, are called directly.
+    and parallelise over chunks themselves.  The outermost block costs a few
+    microseconds (the library's own get/set functions, found once through
+    threadpoolctl, are called directly); nested ones cost a counter.
     """
 
     def __init__(self) -> None:
         self._depth = 0
         self._functions: list[tuple[Callable[[], int], Callable[[int], Any]]] | None = None
         self._saved: list[int] = []
+        self._lock = threading.Lock()
 
-    def _find(self) -> list[tuple[Callable[[], int], Callable[[int], Any]]]:
-        global _controller
-        if _controller is None:
-            _controller = ThreadpoolController()
+    @staticmethod
+    def _find() -> list[tuple[Callable[[], int], Callable[[int], Any]]]:
         found = []
-        for lib in _controller.lib_controllers:
+        for lib in ThreadpoolController().lib_controllers:
             if lib.user_api != "blas":
                 continue
             getter = getattr(lib, "_get_symbol", None)
@@ -105,7 +119,7 @@ class _SingleThreadedBlas:
         return found
 
     def __enter__(self) -> None:
-        with _lock:
+        with self._lock:
             if self._depth == 0:
                 if self._functions is None:
                     self._functions = self._find()
@@ -116,15 +130,28 @@ class _SingleThreadedBlas:
             self._depth += 1
 
     def __exit__(self, *exc: object) -> None:
-        with _lock:
+        with self._lock:
             self._depth -= 1
             if self._depth == 0 and self._functions is not None:
                 for (_, set_), threads in zip(self._functions, self._saved, strict=True):
                     if threads != 1:
                         set_(threads)
 
+    @property
+    def active(self) -> bool:
+        return self._depth > 0
 
-single_threaded_blas = _SingleThreadedBlas()
+
+_blas = _SingleThreadedBlas()
+
+
+def single_threaded_blas() -> _SingleThreadedBlas:
+    """BLAS on one thread inside (a context manager or a decorator), restored after.
+
+    Kernels enter it themselves; a caller that runs many kernels in a row (a
+    training step) enters it once around them, so the counts are switched once.
+    """
+    return _blas
 
 
 def map_chunks(fn: Callable[[C], T], chunks: Sequence[C], *, parallel: bool = True) -> list[T]:
@@ -136,9 +163,9 @@ def map_chunks(fn: Callable[[C], T], chunks: Sequence[C], *, parallel: bool = Tr
     cores are busy already, and waiting on the same pool could deadlock.
     """
     in_worker = getattr(_local, "worker", False)
-    workers = min(_workers, len(chunks)) if parallel and not in_worker else 1
+    workers = min(num_threads(), len(chunks)) if parallel and not in_worker else 1
     if workers <= 1:
-        with single_threaded_blas:
+        with _blas:
             return [fn(chunk) for chunk in chunks]
 
     def run_share(start: int) -> list[T]:
@@ -148,7 +175,7 @@ def map_chunks(fn: Callable[[C], T], chunks: Sequence[C], *, parallel: bool = Tr
         finally:
             _local.worker = False
 
-    with single_threaded_blas:
+    with _blas:
         shares = list(_executor().map(run_share, range(workers)))
     results: list[T] = [None] * len(chunks)  # type: ignore[list-item]
     for start, share in enumerate(shares):
@@ -158,5 +185,6 @@ def map_chunks(fn: Callable[[C], T], chunks: Sequence[C], *, parallel: bool = Tr
 
 def run_chunks(fn: Callable[[C], object], chunks: Sequence[C], nbytes: int) -> None:
     """Apply `fn` to every chunk of an op that touches `nbytes`: on the worker threads
-    when there are several chunks and the op is large enough to gain (`PARALLEL_BYTES`)."""
-    map_chunks(fn, chunks, parallel=len(chunks) > 1 and nbytes >= PARALLEL_BYTES)
+    when there are several chunks and the op is large enough to gain
+    (`tuning.PARALLEL_BYTES`)."""
+    map_chunks(fn, chunks, parallel=len(chunks) > 1 and nbytes >= tuning.PARALLEL_BYTES)
