@@ -1,7 +1,8 @@
 """The Keras engine on two JAX devices against one device and against the NumPy engine.
 
-All Keras runs happen in one worker process (support/keras_engine_worker.py)
-started with two JAX host devices; the NumPy runs happen here.  On a small
+The Keras runs happen in one worker process (support/keras_engine_worker.py)
+started with two JAX host devices, then in two processes of one device each
+(a multi-host run on one machine); the NumPy runs happen here.  On a small
 slice of the bundled MNIST sample, from the same initial weights, the seed
 autoencoders (ae-upsampling, ae-transpose) train for two epochs of four steps:
 
@@ -12,7 +13,9 @@ autoencoders (ae-upsampling, ae-transpose) train for two epochs of four steps:
   `.keras` file written by `ModelCheckpoint` at the end of the first epoch)
   ends where a run on either engine alone ends;
 - the sub-pixel autoencoder (upsample's own layers, through their Keras
-  twins) trains data-parallel in Keras as it does in NumPy.
+  twins) trains data-parallel in Keras as it does in NumPy;
+- two processes (``KERAS_DISTRIBUTION_*`` set, the coordinator on localhost),
+  each feeding its half of every batch, == one process with two devices.
 
 The worker runs without ``KERAS_BACKEND``: the engine's default (JAX) is checked too.
 Everything is one test, so that the test processes of pytest-xdist do not each
@@ -24,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +51,7 @@ IMAGES = 40  # 32 to train on (four batches of 8), 8 to validate on
 # engine's float32 rounding and not in the other's switches a unit's gradient on or off, and
 # Adam (epsilon 1e-7) turns near-zero gradient differences into whole steps: its losses agree
 # within about 1e-5 relative (measured), and some weights differ by up to a few learning rates.
+DEVICES = "--xla_force_host_platform_device_count=2"
 TOLERANCE = {"ae-upsampling": 2e-6, "ae-transpose": 1e-4, "ae-sub-pixel": 1e-4}
 
 pytestmark = pytest.mark.slow
@@ -111,32 +116,84 @@ def all_runs(folder: Path) -> dict[str, dict[str, Any]]:
                 "distribution": "data_parallel",
             }
         )
-    job_file, result_file = folder / "jobs.json", folder / "results.pickle"
-    job_file.write_text(
-        json.dumps({"data": str(folder / "x.npz"), "seed": SEED, **FIT, "runs": jobs})
-    )
-    environment = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
-    environment.update(
-        XLA_FLAGS="--xla_force_host_platform_device_count=2",
-        JAX_PLATFORMS="cpu",
-        PYTHONPATH=os.pathsep.join([str(TESTS), environment.get("PYTHONPATH", "")]),
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "support.keras_engine_worker", str(job_file), str(result_file)],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    with open(result_file, "rb") as handle:
-        results.update(pickle.load(handle))
+    # Every Keras run on two devices of one process, then ae-upsampling on two processes of
+    # one device each (a multi-host run on one machine: Keras's coordinator on localhost).
+    results.update(keras_worker(folder, "devices", jobs, [{"XLA_FLAGS": DEVICES}]))
+    processes = [
+        {
+            "KERAS_DISTRIBUTION_JOB_ADDRESSES": f"127.0.0.1:{free_port()}",
+            "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+            "KERAS_DISTRIBUTION_PROCESS_ID": str(index),
+        }
+        for index in range(2)
+    ]
+    processes[1]["KERAS_DISTRIBUTION_JOB_ADDRESSES"] = processes[0][
+        "KERAS_DISTRIBUTION_JOB_ADDRESSES"
+    ]
+    job = {**jobs[0], "name": "ae-upsampling/keras-2-processes", "checkpoint": None}
+    assert job["model"].endswith("ae-upsampling-start.keras")
+    results.update(keras_worker(folder, "processes", [job], processes))
     for name in ("ae-upsampling", "ae-transpose"):
         # Keras's checkpoint after its first epoch, trained on by the NumPy engine.
         resumed = load_model(folder / f"{name}-keras-epoch1.keras")
         results[f"{name}/keras-then-numpy"] = numpy_fit(resumed, x, epochs=2, initial_epoch=1)
     return results
+
+
+def keras_worker(
+    folder: Path, label: str, jobs: list[dict[str, Any]], processes: list[dict[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """Run `jobs` in worker processes started together, one per environment in `processes`.
+
+    Returns the results of process 0, and those of every other process under
+    ``<run name>@<process index>``.
+    """
+    job_file = folder / f"jobs-{label}.json"
+    job_file.write_text(
+        json.dumps({"data": str(folder / "x.npz"), "seed": SEED, **FIT, "runs": jobs})
+    )
+    base = {k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "XLA_FLAGS")}
+    base.update(
+        JAX_PLATFORMS="cpu",
+        PYTHONPATH=os.pathsep.join([str(TESTS), base.get("PYTHONPATH", "")]),
+    )
+    started = []
+    for index, extra in enumerate(processes):
+        result_file = folder / f"results-{label}-{index}.pickle"
+        command = [
+            sys.executable,
+            "-m",
+            "support.keras_engine_worker",
+            str(job_file),
+            str(result_file),
+        ]
+        started.append(
+            (
+                result_file,
+                subprocess.Popen(
+                    command,
+                    env={**base, **extra},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+        )
+    results: dict[str, dict[str, Any]] = {}
+    for index, (result_file, process) in enumerate(started):
+        _, errors = process.communicate(timeout=900)
+        assert process.returncode == 0, errors[-4000:]
+        with open(result_file, "rb") as handle:
+            for name, result in pickle.load(handle).items():
+                results[name if index == 0 else f"{name}@{index}"] = result
+    return results
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (for Keras's coordinator)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def assert_same_run(ours: dict[str, Any], theirs: dict[str, Any], rtol: float, what: str) -> None:
@@ -169,6 +226,14 @@ def two_devices_equal_one_device(runs: dict[str, dict[str, Any]], name: str) -> 
     assert one["engine_info"]["distribution"] is None
 
 
+def two_processes_equal_two_devices(runs: dict[str, dict[str, Any]]) -> None:
+    devices = runs["ae-upsampling/keras-2-devices"]
+    for name in ("ae-upsampling/keras-2-processes", "ae-upsampling/keras-2-processes@1"):
+        assert_same_run(runs[name], devices, 2e-6, name)
+        info = runs[name]["engine_info"]
+        assert info["processes"] == 2 and info["devices"]["count"] == 2, info
+
+
 def keras_equals_the_numpy_engine(runs: dict[str, dict[str, Any]], name: str) -> None:
     keras_run, numpy_run = runs[f"{name}/keras-2-devices"], runs[f"{name}/numpy"]
     assert_same_run(keras_run, numpy_run, TOLERANCE[name], f"{name}: Keras vs NumPy")
@@ -198,6 +263,7 @@ def test_the_keras_engine_against_one_device_the_numpy_engine_and_resumption(
             (f"{name}: 2 devices vs 1", two_devices_equal_one_device, (name,))
             for name in ("ae-upsampling", "ae-transpose")
         ),
+        ("ae-upsampling: 2 processes vs 2 devices", two_processes_equal_two_devices, ()),
         *((f"{name}: Keras vs NumPy", keras_equals_the_numpy_engine, (name,)) for name in MODELS),
         *(
             (

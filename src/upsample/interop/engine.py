@@ -17,8 +17,14 @@ cut into batches of `batch_size`.  Keras gets them from a ``PyDataset``
 (``shuffle=False``), the NumPy engine from ``fit(shuffle=EpochShuffle(seed))``.
 Because an epoch's order depends on the seed and the epoch only, a run can stop
 after any epoch on one engine and resume on the other (``initial_epoch``) and
-end where a run on one engine alone ends, up to float32 rounding.  With several
-processes (hosts), each feeds its contiguous share of every global batch.
+end where a run on one engine alone ends, up to float32 rounding.
+
+Several processes (hosts).  Started with Keras's variables
+(``KERAS_DISTRIBUTION_JOB_ADDRESSES``, ``..._NUM_PROCESSES``,
+``..._PROCESS_ID``), the engine calls ``keras.distribution.initialize()``
+before using a device; each process then feeds its contiguous share of every
+global batch (and validates on all the held-out samples, which leaves the mean
+unchanged), and each process's upsample model ends with the same weights.
 
 Numbers.  `DataParallel` splits each batch across devices and computes the
 batch's mean loss and gradient as one program, so a data-parallel step equals

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.metadata
+import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -35,6 +36,11 @@ keras = import_keras()
 PyDataset: Any = keras.utils.PyDataset
 KerasCallback: Any = keras.callbacks.Callback
 
+PROCESS_VARIABLES = (
+    "KERAS_DISTRIBUTION_JOB_ADDRESSES",
+    "KERAS_DISTRIBUTION_NUM_PROCESSES",
+    "KERAS_DISTRIBUTION_PROCESS_ID",
+)
 MODEL_FILE = "model.keras"
 WEIGHTS_FILE = "model.weights.h5"
 
@@ -51,6 +57,7 @@ def fit(
     verbose: Any,
 ) -> KerasFit:
     """`engine.fit_with_keras` after its checks."""
+    _join_processes()
     processes, process = _processes()
     devices = _devices(distribution)
     batches = Batches(
@@ -63,7 +70,8 @@ def fit(
         validation = Batches(len(data.validation[0][0]), data.validation_batch_size, None)
         validation.check_devices(len(devices) // processes, "validation batch size")
     scope = (
-        keras.distribution.DataParallel(devices=devices).scope()
+        # Each process feeds its own share of every batch: Keras must not shard it again.
+        keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False).scope()
         if distribution == "data_parallel"
         else contextlib.nullcontext()
     )
@@ -189,6 +197,25 @@ def _one(arrays: list[Any]) -> Any:
 def _floats(logs: Any) -> dict[str, float]:
     """Keras's logs (backend scalars) as Python floats, as upsample's callbacks expect."""
     return {key: float(np.asarray(value)) for key, value in (logs or {}).items()}
+
+
+def _join_processes() -> None:
+    """Join a multi-process (multi-host) run when its launcher set Keras's variables.
+
+    ``keras.distribution.initialize()`` reads ``KERAS_DISTRIBUTION_JOB_ADDRESSES``
+    (for JAX, the coordinator's ``host:port`` is enough),
+    ``KERAS_DISTRIBUTION_NUM_PROCESSES`` and ``KERAS_DISTRIBUTION_PROCESS_ID``;
+    it must run before any device is used, and once.
+    """
+    if not any(name in os.environ for name in PROCESS_VARIABLES):
+        return
+    if keras.backend.backend() != "jax":
+        raise ValueError(
+            f"A multi-process run ({', '.join(n for n in PROCESS_VARIABLES if n in os.environ)} "
+            f"set) needs Keras's JAX backend; KERAS_BACKEND is {keras.backend.backend()!r}."
+        )
+    if not importlib.import_module("jax").distributed.is_initialized():
+        keras.distribution.initialize()
 
 
 def _processes() -> tuple[int, int]:
