@@ -155,21 +155,37 @@ def artifact_scores(model: Model, inputs: Any, *, border: int = 2, reference: An
                 float(np.median(dc_imbalance(layer_phase_dc_gains(layer)))) if strided else None
             )
     outputs = _channels_last(model, np.asarray(model.predict(inputs, verbose=0)))
-    strided = any(p > 1 for p in period)
-    scores["outputs/phase_imbalance"] = (
-        phase_mean_imbalance(outputs, stride=period, border=border) if strided else None
-    )
-    fitting = spectral_period(period, outputs.shape[1:-1])
-    peaks = None if fitting is None else spectral_checkerboard(outputs, stride=fitting)
-    scores["outputs/spectral_amplitude"] = None if peaks is None else peaks.amplitude
-    scores["outputs/peak_to_background"] = None if peaks is None else peaks.peak_to_background
+    periodic = image_scores(outputs, period=period, border=border)
+    scores |= {f"outputs/{key}": value for key, value in periodic.items()}
     frame = border_score(outputs, width=border, inputs=reference)
     scores["outputs/border"] = frame.border
     scores["outputs/interior"] = frame.interior
     scores["inputs/border"] = frame.reference_border
     scores["inputs/interior"] = frame.reference_interior
-    scores["flat/phase_imbalance"] = _flat_imbalance(model, period) if strided else None
+    scores["flat/phase_imbalance"] = flat_input_imbalance(model)
     return scores
+
+
+def image_scores(images: Any, *, period: tuple[int, ...], border: int = 2) -> Scores:
+    """The periodic-pattern measures of `images` (channels last) at `period`, by name.
+
+    ``"phase_imbalance"`` (the `border` band left out) and, at the largest
+    divisor of `period` the images can measure (`spectral_period`),
+    ``"spectral_amplitude"`` and ``"peak_to_background"``; None where the
+    period is 1 or the images are too small.  For a model's outputs, and for
+    its inputs as the baseline that content alone gives.
+    """
+    array = np.asarray(images)
+    strided = any(p > 1 for p in period)
+    fitting = spectral_period(period, array.shape[1:-1])
+    peaks = None if fitting is None else spectral_checkerboard(array, stride=fitting)
+    return {
+        "phase_imbalance": (
+            phase_mean_imbalance(array, stride=period, border=border) if strided else None
+        ),
+        "spectral_amplitude": None if peaks is None else peaks.amplitude,
+        "peak_to_background": None if peaks is None else peaks.peak_to_background,
+    }
 
 
 def flat_start(model: Layer) -> str | None:
@@ -178,11 +194,28 @@ def flat_start(model: Layer) -> str | None:
     return first.name if first in getattr(model, "layers", []) else None
 
 
-def _flat_imbalance(model: Layer, period: tuple[int, ...]) -> float | None:
+def flat_input_response(model: Layer) -> np.ndarray | None:
+    """The response of `model` to a flat input (1.0) fed at `flat_start`, channels last.
+
+    ``(1, *spatial, channels)``; None for a model whose input is not an image (a
+    generator's latent vector cannot be flat in space).
+    """
     start = flat_start(model)
     if start is None and len(getattr(model, "input_shape", ())) < 3:
-        return None  # a vector input (a generator's latent) cannot be flat in space
-    response = _channels_last(model, flat_response(model, start=start))
+        return None
+    return _channels_last(model, flat_response(model, start=start))
+
+
+def flat_input_imbalance(model: Layer) -> float | None:
+    """The phase-mean imbalance of `flat_input_response` on the central half of each axis.
+
+    At the model's period (`total_factor`); None if the model never upsamples by
+    a stride, has no image input, or its output's central half holds no period.
+    """
+    period = total_factor(model)
+    response = flat_input_response(model) if any(p > 1 for p in period) else None
+    if response is None:
+        return None
     central = min(response.shape[1:-1]) // 4
     if any(n - 2 * central < p for n, p in zip(response.shape[1:-1], period)):
         return None
