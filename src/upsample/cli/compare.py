@@ -43,11 +43,13 @@ steps and seed.  The report (report.html, self-contained, and report.md) gives
 per model: parameters, test-set BCE, MSE and PSNR, the checkerboard and border
 measures of upsample.analysis, time and samples/s; the test loss against steps
 and against seconds; reconstructions side by side; the mean output spectrum; and
-the response to a flat input at initialisation and after training.
+the response to a flat input at initialisation and after training.  Besides
+the upsampling, the decoders differ in their number of weights (the report lists
+them and says why).
 
 Measured with the defaults (bundled sample, {compare_autoencoders.DEFAULT_STEPS:,} steps of \
-{compare_autoencoders.DEFAULT_BATCH_SIZE}
-images per model): {compare_autoencoders.MEASURED_TIME}.
+{compare_autoencoders.DEFAULT_BATCH_SIZE} images per model):
+{compare_autoencoders.MEASURED_TIME}.
 
 {compare_autoencoders.MODELS_HELP}
 """

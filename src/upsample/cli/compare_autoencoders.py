@@ -58,14 +58,18 @@ ARTIFACT_IMAGES = 1000
 LOSS = "binary_crossentropy"
 SEEDS = ("ae-upsampling", "ae-transpose")
 
-MODELS_HELP = (
-    "Models (--models, comma-separated): "
-    + "; ".join(f"{d.name}: {d.description}" for d in comparison.DECODERS.values())
-    + "; 'all' is these six (the default).  'seeds' is the seeds' own two, "
-    "ae-upsampling (seed 000) and ae-transpose (seed 004), which differ in much more "
-    "than their upsampling (the report says how); any autoencoder of the zoo ("
-    + ", ".join(zoo.names("autoencoder"))
-    + ") may be named too."
+_ZOO = ", ".join(zoo.names("autoencoder"))
+MODELS_HELP = "\n".join(
+    [
+        "models (--models, comma-separated; default: all):",
+        *(f"  {d.name:25} {d.description}" for d in comparison.DECODERS.values()),
+        f"  {'all':25} the six above",
+        f"  {'seeds':25} the seeds' own two, ae-upsampling (seed 000) and ae-transpose",
+        f"  {'':25} (seed 004): they differ in much more than their upsampling, and",
+        f"  {'':25} the report says how",
+        f"  {_ZOO}",
+        f"  {'':25} any autoencoder of the zoo, by name",
+    ]
 )
 
 
