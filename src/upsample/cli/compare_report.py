@@ -426,6 +426,14 @@ def _report(
                 "Results",
                 tables=[main_table(results)],
                 figures=[figures["loss"], figures["reconstructions"]],
+                notes=[
+                    f"One run per model, from seed {budget.seed}: differences smaller than "
+                    "those between runs from other seeds (--seed N repeats the experiment "
+                    "with other initial weights and another order of the images) say nothing "
+                    "about the upsampling.",
+                    "Time is wall clock and depends on what else the machine ran; the CPU "
+                    "time in brackets less so.",
+                ],
             ),
             Section("What differs besides the upsampling", notes=_what_differs(results)),
             Section(
