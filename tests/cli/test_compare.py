@@ -125,6 +125,7 @@ def test_help_names_the_models_and_the_measured_time(run: Run) -> None:
         (["--models", "nearest"], "--models nearest: unknown model 'nearest'; choose from all,"),
         (["--models", "all,seeds,all"], "--models all,seeds,all: 'nearest+conv' is named twice"),
         (["--models", "nearest+conv,,seeds"], "--models nearest+conv,,seeds: an empty name"),
+        (["--models", ""], "--models : an empty name"),
         (["--models", "generator-upsampling"], "unknown model 'generator-upsampling'"),
         (["--steps", "0"], "argument --steps: must be at least 1, got 0"),
         (["--steps", "5", "--epochs", "1"], "argument --epochs: not allowed with argument --steps"),

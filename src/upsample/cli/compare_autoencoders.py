@@ -50,7 +50,7 @@ DEFAULT_STEPS = 1200
 DEFAULT_BATCH_SIZE = 32
 # What the defaults took, measured (see the README): said in --help.
 MEASURED_TIME = (
-    "80 to 100 s of CPU time in three runs, 1.5 to 3.5 minutes of wall clock\n"
+    "70 to 100 s of CPU time in four runs, 1.5 to 3.5 minutes of wall clock\n"
     "on two CPU cores that other jobs kept busy (load average 5 to 9)"
 )
 # Test images the loss curve is measured on, and how many checkpoints it has.
@@ -111,7 +111,7 @@ def _zoo(name: str) -> Candidate:
 def resolve_models(text: str | None) -> list[Candidate]:
     """The models `--models` names, in its order; a UsageError naming the option otherwise."""
     names: list[str] = []
-    for item in (text or "all").split(","):
+    for item in ("all" if text is None else text).split(","):
         name = item.strip()
         expanded = {"all": list(comparison.DECODERS), "seeds": list(SEEDS)}.get(name, [name])
         for each in expanded:
@@ -218,10 +218,9 @@ def run(
 
     digits = data.load_digits(args.data, args.limit, 0.0, console)
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+    batches = -(-len(digits.train) // batch_size)  # per pass over the training images
     budget = Budget(
-        steps=args.steps
-        or (args.epochs or 0) * -(-len(digits.train) // batch_size)
-        or DEFAULT_STEPS,
+        steps=args.epochs * batches if args.epochs else args.steps or DEFAULT_STEPS,
         batch_size=batch_size,
         learning_rate=args.learning_rate,
         seed=args.seed,
