@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -141,61 +142,95 @@ def cannot(route: str, kind: Map, geo: ConvGeometry, a: int, b: int) -> str | No
 # --------------------------------------------------------------------------- the three maps
 
 
-def correlate(x: Array, w: Array, geo: ConvGeometry, route: str | None = None) -> Array:
+class Bound(NamedTuple):
+    """A map with its route chosen for given shapes: ``run(p, q)`` computes it.
+
+    `threads`: whether the route hands its chunks to the worker threads.  A
+    planned training step binds each of its maps once (`upsample.models.plan`).
+    """
+
+    route: str
+    threads: bool
+    run: Callable[[Array, Array], Array]
+
+
+def bind_forward(
+    geo: ConvGeometry, batch: int, a: int, b: int, itemsize: int, route: str | None = None
+) -> Bound:
     """Wide -> narrow: ``y[n, o] = sum_t x[n, o*s + t*d - pad_before] @ w[t]``.
 
-    x: ``(N, *geo.wide, A)``; w: ``(*k, A, B)``; returns ``(N, *geo.narrow, B)``.
+    ``run(x, w)``: x ``(batch, *geo.wide, a)``; w ``(*k, a, b)``; returns
+    ``(batch, *geo.narrow, b)``.
     """
-    batch, a = x.shape[0], x.shape[-1]
-    route = route or choose("forward", geo, batch, a, w.shape[-1], x.itemsize)
-    threads = worth_threads(route, geo, batch, a, x.itemsize)
-    if route == "reference":
-        return reference.correlate(x, w, geo)
-    if route == "flat_shift":
-        return flat_shift.correlate(x, w, geo)
-    if route == "one_channel":
-        return one_channel.correlate(x, w, geo, threads)
-    if route == "split_rows":
-        return split_rows.correlate(x, w, geo, threads)
-    return im2col.correlate(x, w, geo, threads)
+    route = route or choose("forward", geo, batch, a, b, itemsize)
+    threads = worth_threads(route, geo, batch, a, itemsize)
+    module = {"reference": reference, "flat_shift": flat_shift}.get(route)
+    if module is not None:
+        return Bound(route, threads, lambda x, w: module.correlate(x, w, geo))
+    gather = {"one_channel": one_channel, "split_rows": split_rows}.get(route, im2col)
+    return Bound(route, threads, lambda x, w: gather.correlate(x, w, geo, threads))
 
 
-def correlate_adjoint(y: Array, w: Array, geo: ConvGeometry, route: str | None = None) -> Array:
-    """Narrow -> wide, the transpose of `correlate` in ``x``: the transposed convolution.
+def bind_adjoint(
+    geo: ConvGeometry, batch: int, a: int, b: int, itemsize: int, route: str | None = None
+) -> Bound:
+    """Narrow -> wide, the transpose of the forward map in ``x``: the transposed convolution.
 
-    y: ``(N, *geo.narrow, B)``; w: ``(*k, A, B)``; returns ``(N, *geo.wide, A)``.
+    ``run(y, w)``: y ``(batch, *geo.narrow, b)``; w ``(*k, a, b)``; returns
+    ``(batch, *geo.wide, a)``.
     """
-    batch, a = y.shape[0], w.shape[-2]
-    route = route or choose("adjoint", geo, batch, a, y.shape[-1], y.itemsize)
+    route = route or choose("adjoint", geo, batch, a, b, itemsize)
     if route == "reference":
-        return reference.correlate_adjoint(y, w, geo)
+        return Bound(route, False, lambda y, w: reference.correlate_adjoint(y, w, geo))
     if route == "flat_shift":
-        return flat_shift.correlate_adjoint(y, w, geo)
+        return Bound(route, False, lambda y, w: flat_shift.correlate_adjoint(y, w, geo))
     if route == "phases":
-        return phases.correlate_adjoint(y, w, geo, worth_threads(route, geo, batch, a, y.itemsize))
-    return correlate(y, flip(w), unit_stride_transpose(geo), route)
+        threads = worth_threads(route, geo, batch, a, itemsize)
+        return Bound(route, threads, lambda y, w: phases.correlate_adjoint(y, w, geo, threads))
+    forward = bind_forward(unit_stride_transpose(geo), batch, b, a, itemsize, route)
+    return Bound(route, forward.threads, lambda y, w: forward.run(y, flip(w)))
 
 
-def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry, route: str | None = None) -> Array:
-    """The transpose of `correlate` in ``w``: ``sum_o x[o*s + t*d - pad_before]^T g[o]``.
+def bind_kernel_grad(
+    geo: ConvGeometry, batch: int, a: int, b: int, itemsize: int, route: str | None = None
+) -> Bound:
+    """The transpose of the forward map in ``w``: ``sum_o x[o*s + t*d - pad_before]^T g[o]``.
 
-    x: ``(N, *geo.wide, A)``; g: ``(N, *geo.narrow, B)``; returns ``(*k, A, B)``.
+    ``run(x, g)``: x ``(batch, *geo.wide, a)``; g ``(batch, *geo.narrow, b)``; returns
+    ``(*k, a, b)``.
     """
-    batch, a = x.shape[0], x.shape[-1]
-    route = route or choose("kernel_grad", geo, batch, a, g.shape[-1], x.itemsize)
-    threads = worth_threads(route, geo, batch, a, x.itemsize)
+    route = route or choose("kernel_grad", geo, batch, a, b, itemsize)
+    threads = worth_threads(route, geo, batch, a, itemsize)
     if route == "reference":
-        return reference.correlate_kernel_grad(x, g, geo)
+        return Bound(route, threads, lambda x, g: reference.correlate_kernel_grad(x, g, geo))
     if route == "flat_shift":
-        return flat_shift.correlate_kernel_grad(x, g, geo)
+        return Bound(route, threads, lambda x, g: flat_shift.correlate_kernel_grad(x, g, geo))
     if route == "one_channel":
         # The transposed geometry reads the wide side once and gathers the one-channel
         # side, tap-major, instead of patches of the wide side for matrix-vector products.
-        flipped = correlate_kernel_grad(g, x, unit_stride_transpose(geo), "im2col")
-        return np.ascontiguousarray(flip(flipped))
-    if route == "split_rows":
-        return split_rows.correlate_kernel_grad(x, g, geo, threads)
-    return im2col.correlate_kernel_grad(x, g, geo, threads)
+        flipped = bind_kernel_grad(unit_stride_transpose(geo), batch, b, a, itemsize, "im2col")
+        return Bound(
+            route, flipped.threads, lambda x, g: np.ascontiguousarray(flip(flipped.run(g, x)))
+        )
+    gather = split_rows if route == "split_rows" else im2col
+    return Bound(route, threads, lambda x, g: gather.correlate_kernel_grad(x, g, geo, threads))
+
+
+def correlate(x: Array, w: Array, geo: ConvGeometry, route: str | None = None) -> Array:
+    """The forward map (`bind_forward`) of x ``(N, *geo.wide, A)`` with w ``(*k, A, B)``."""
+    return bind_forward(geo, x.shape[0], x.shape[-1], w.shape[-1], x.itemsize, route).run(x, w)
+
+
+def correlate_adjoint(y: Array, w: Array, geo: ConvGeometry, route: str | None = None) -> Array:
+    """The adjoint map (`bind_adjoint`) of y ``(N, *geo.narrow, B)`` with w ``(*k, A, B)``."""
+    return bind_adjoint(geo, y.shape[0], w.shape[-2], y.shape[-1], y.itemsize, route).run(y, w)
+
+
+def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry, route: str | None = None) -> Array:
+    """The kernel gradient (`bind_kernel_grad`) for x ``(N, *geo.wide, A)``, g ``(N, *narrow, B)``."""
+    return bind_kernel_grad(geo, x.shape[0], x.shape[-1], g.shape[-1], x.itemsize, route).run(
+        x, g
+    )
 
 
 def flip(kernel: Array) -> Array:
