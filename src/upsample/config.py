@@ -103,6 +103,21 @@ def tune_allocator() -> bool:
     return runtime.tune_allocator()
 
 
+def planned_steps() -> bool:
+    """Whether training and inference run planned steps (the default; see `Model.plan`)."""
+    return runtime.planned_steps()
+
+
+def set_planned_steps(enabled: bool) -> None:
+    """Run planned steps (True, the default) or every layer's own forward and backward (False).
+
+    Both compute the same numbers, bit for bit; the unplanned path is the reference
+    the tests compare plans with.
+    """
+    runtime.set_planned_steps(enabled)
+
+
 def runtime_state() -> runtime.RuntimeState:
-    """Threads, pooled and scratch bytes, the pool limit and whether malloc is tuned."""
+    """Threads, pooled and scratch bytes, the pool limit, whether malloc is tuned and
+    whether steps are planned."""
     return runtime.state()

@@ -90,7 +90,13 @@ class AffineLayer(Layer):
         raise NotImplementedError
 
     def forward(self, inputs: Array, training: bool = False) -> tuple[Array, Any]:
-        z = self._affine(inputs)
+        return self.activate(inputs, self._affine(inputs))
+
+    def activate(self, inputs: Array, z: Array) -> tuple[Array, Any]:
+        """The activation of the map's output `z` (overwritten where it can be): ``(y, cache)``.
+
+        The cache, ``(inputs, z or None, y)``, is what `backward` reads.
+        """
         name = self.activation.name
         if name == "linear":
             return z, (inputs, None, z)
@@ -101,18 +107,27 @@ class AffineLayer(Layer):
         y = self.activation.forward(z)
         return y, (inputs, z if self.activation.uses_input else None, y)
 
+    def activation_grad(self, cache: Any, grad: Array) -> Array:
+        """The gradient of the map's output `z`, from the output's `grad` and `activate`'s cache."""
+        _, z, y = cache
+        name = self.activation.name
+        if name == "relu":
+            return activation_ops.relu_vjp(grad, None, y)  # from the output: applied in place
+        if name == "linear":
+            return grad
+        return activation_ops.vjp(self.activation, grad, z, y)
+
     def backward(
         self, cache: Any, grad: Array, *, weights: bool = True, inputs: bool = True
     ) -> Gradients:
-        x, z, y = cache
-        name = self.activation.name
-        if name == "relu":
-            dz = activation_ops.relu_vjp(grad, None, y)  # from the output: applied in place
-        elif name == "linear":
-            dz = grad
-        else:
-            dz = activation_ops.vjp(self.activation, grad, z, y)
-        dx, dkernel, dbias = self._affine_vjp(dz, x, need_inputs=inputs, need_kernel=weights)
+        dz = self.activation_grad(cache, grad)
+        dx, dkernel, dbias = self._affine_vjp(dz, cache[0], need_inputs=inputs, need_kernel=weights)
+        return self.weight_gradients(dx, dkernel, dbias, weights=weights)
+
+    def weight_gradients(
+        self, dx: Array | None, dkernel: Array | None, dbias: Array | None, *, weights: bool
+    ) -> Gradients:
+        """`Gradients` in the order of `trainable_weights` (kernel, then bias if used)."""
         if not weights:
             return Gradients(dx, None)
         return Gradients(dx, [dkernel, dbias] if self.use_bias else [dkernel])

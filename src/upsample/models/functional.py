@@ -2,7 +2,8 @@
 
 Forward runs the recorded nodes in topological order; backward runs them in
 reverse and *sums* the gradients of a tensor used by several nodes (fan-out),
-and of a layer's weights when the layer is called several times (sharing).
+and of a layer's weights when the layer is called several times (sharing):
+see `upsample.models.plan`, which walks the graph.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten
 from upsample.layers.layer import Array, Gradients, Layer
 from upsample.models.graph import map_graph
 from upsample.models.model import Model
+from upsample.models.plan import Plan
 from upsample.models.saving_hook import saving
 
 
@@ -164,69 +166,17 @@ class Functional(Model, graph=True):
         return total
 
     def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
-        values: dict[int, Array] = {
-            id(t): a for t, a in zip(self.inputs, self._input_list(inputs), strict=True)
-        }
-        caches = []
-        for node in self._nodes:
-            args = [values[id(t)] for t in node.inputs]
-            out, cache = node.layer.forward(args[0] if node.single_input else args, training)
-            caches.append(cache)
-            outs = out if len(node.outputs) > 1 else [out]
-            for tensor, value in zip(node.outputs, outs, strict=True):
-                values[id(tensor)] = value
-        outputs = [values[id(t)] for t in self.outputs]
-        shapes = {id(t): values[id(t)].shape for node in self._nodes for t in node.outputs}
-        result = outputs[0] if len(outputs) == 1 else outputs
-        return result, (caches, shapes)
+        """Every layer's own `forward`, in the graph's order (a `Plan` for any shape)."""
+        return Plan(self).forward(inputs, training)
 
     def backward(
         self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
     ) -> Gradients:
-        caches, shapes = cache
-        graph_inputs = {id(t) for t in self.inputs}
-        grads: dict[int, Array] = {}
-        output_grads = grad if len(self.outputs) > 1 else [grad]
-        for tensor, g in zip(self.outputs, output_grads, strict=True):
-            if g is not None:
-                _accumulate(grads, id(tensor), g)
-        weight_grads: dict[int, Array] = {}
-        for node, node_cache in zip(reversed(self._nodes), reversed(caches), strict=True):
-            outs = [grads.pop(id(t), None) for t in node.outputs]
-            if all(g is None for g in outs):
-                continue  # this node does not reach any output that has a gradient
-            outs = [
-                np.zeros(shapes[id(t)], t.dtype) if g is None else g
-                for g, t in zip(outs, node.outputs, strict=True)
-            ]
-            layer = node.layer
-            want_weights = weights and bool(layer.trainable_weights)
-            # Gradients of the model's own inputs are only computed when asked for.
-            want_inputs = inputs or any(id(t) not in graph_inputs for t in node.inputs)
-            result = layer.backward(
-                node_cache,
-                outs if len(outs) > 1 else outs[0],
-                weights=want_weights,
-                inputs=want_inputs,
-            )
-            if not want_inputs:
-                continue_with: list[Any] = [None] * len(node.inputs)
-            else:
-                continue_with = [result.inputs] if node.single_input else list(result.inputs)
-            if want_weights and result.weights is not None:
-                for variable, g in zip(layer.trainable_weights, result.weights, strict=True):
-                    _accumulate(weight_grads, id(variable), g)
-            for tensor, g in zip(node.inputs, continue_with, strict=True):
-                if g is not None:
-                    _accumulate(grads, id(tensor), g)
-        input_grads = [grads.get(id(t)) for t in self.inputs]
-        ordered = [weight_grads.get(id(v)) for v in self.trainable_weights] if weights else None
-        if ordered is not None:
-            ordered = [
-                np.zeros(v.shape, v.dtype) if g is None else g
-                for g, v in zip(ordered, self.trainable_weights, strict=True)
-            ]
-        return Gradients(input_grads[0] if len(input_grads) == 1 else input_grads, ordered)
+        plan: Plan = cache[0]
+        return plan.backward(cache, grad, weights=weights, inputs=inputs)
+
+    def _planned_graph(self) -> Functional:
+        return self
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shapes = self._propagate(input_shape)
@@ -244,14 +194,6 @@ class Functional(Model, graph=True):
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Functional:
         model: Functional = saving().deserialize.functional_from_config(config, custom_objects)
         return model
-
-
-def _accumulate(store: dict[int, Array], key: int, value: Array) -> None:
-    """Sum gradients reaching the same tensor or weight (fan-out and sharing)."""
-    if key in store:
-        store[key] = store[key] + value
-    else:
-        store[key] = value
 
 
 def _starts_graph(node: Node, input_ids: set[int]) -> bool:

@@ -40,6 +40,7 @@ from upsample.metrics import Mean
 from upsample.models import data as data_utils
 from upsample.models.functional import Functional
 from upsample.models.model import Model
+from upsample.models.plan import plan_for
 from upsample.models.saving_hook import saving
 from upsample.models.sequential import Sequential
 from upsample.models.trainer import _check_epochs, _verbosity
@@ -204,18 +205,19 @@ class GAN(Model):
         noise = self.sample_noise(batch) if noise is None else noise
         d, g, loss = self.discriminator, self.generator, self._loss
 
-        fake, _ = g.forward(noise.latents, training=True)
+        _, fake, _ = _run(g, noise.latents)
         labels = np.concatenate([np.ones((batch, 1), np.float32), np.zeros((batch, 1), np.float32)])
         labels += np.float32(self.label_noise) * noise.label_noise
-        predictions, cache = d.forward(np.concatenate([fake, real_images]), training=True)
+        d_runner, predictions, cache = _run(d, np.concatenate([fake, real_images]))
         d_loss, grad = loss.value_and_grad(labels, predictions)
-        d_loss += self._apply(d, d.backward(cache, grad, weights=True, inputs=False).weights)
+        d_loss += self._apply(d, d_runner.backward(cache, grad, weights=True, inputs=False).weights)
 
-        fake, g_cache = g.forward(noise.generator_latents, training=True)
-        predictions, d_cache = d.forward(fake, training=True)
+        g_runner, fake, g_cache = _run(g, noise.generator_latents)
+        d_runner, predictions, d_cache = _run(d, fake)
         g_loss, grad = loss.value_and_grad(np.zeros((batch, 1), np.float32), predictions)
-        fake_grad = d.backward(d_cache, grad, weights=False, inputs=True).inputs
-        g_loss += self._apply(g, g.backward(g_cache, fake_grad, weights=True, inputs=False).weights)
+        fake_grad = d_runner.backward(d_cache, grad, weights=False, inputs=True).inputs
+        g_grads = g_runner.backward(g_cache, fake_grad, weights=True, inputs=False).weights
+        g_loss += self._apply(g, g_grads)
 
         self.steps += 1
         self.last_step = {"d_loss": float(d_loss), "g_loss": float(g_loss)}
@@ -423,6 +425,14 @@ class GAN(Model):
                 variable.assign(value)
         self._set_random_state(snapshot["random"])
         self.completed_epochs, self.steps = snapshot["counters"]
+
+
+def _run(network: Model, inputs: Array) -> tuple[Any, Any, Any]:
+    """A training forward pass through the network's plan for these inputs (`Model.plan`):
+    the runner, whose `backward` takes the cache, the outputs and the cache."""
+    runner = plan_for(network, [inputs.shape])
+    outputs, cache = runner.forward(inputs, training=True)
+    return runner, outputs, cache
 
 
 def _results(means: dict[str, Any]) -> dict[str, float]:

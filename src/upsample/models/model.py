@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from upsample.layers.layer import Layer
+from upsample.models.plan import Plan, plan_for
 from upsample.models.saving_hook import saving
 from upsample.models.summary import print_summary
 from upsample.models.trainer import Trainer
@@ -45,6 +46,37 @@ class Model(Layer, Trainer):
         """Whether every layer says its samples are independent (no layers: it cannot say)."""
         layers = self.layers
         return bool(layers) and all(layer.samples_independent for layer in layers)
+
+    def plan(self, input_shape: Any) -> Plan:
+        """The planned training step for inputs of `input_shape`, batch included.
+
+        What `fit`, `train_on_batch`, `predict` and `evaluate` run for batches of
+        that shape (made once, kept with the model).  ``print(model.plan((25, 28,
+        28, 1)))`` lists its kernel calls, forward then backward, with their
+        shapes and routes.  A list of shapes for a model with several inputs.
+        """
+        several = isinstance(input_shape, list) and bool(input_shape)
+        several = several and isinstance(input_shape[0], list | tuple)
+        shapes = [tuple(s) for s in input_shape] if several else [tuple(input_shape)]
+        for shape in shapes:
+            if any(isinstance(d, bool) or not isinstance(d, int) or d <= 0 for d in shape):
+                raise ValueError(
+                    f"A plan needs whole input shapes, batch included (positive ints). "
+                    f"Received: input_shape={input_shape!r}"
+                )
+        if self._planned_graph() is None:
+            raise ValueError(
+                f"Model {self.name!r} ({type(self).__name__}) has no graph of layers to plan: "
+                "only Sequential and functional models have one."
+            )
+        symbolic = [(None, *s[1:]) for s in shapes]
+        self.check_input_shape(symbolic if several else symbolic[0])
+        plan: Plan = plan_for(self, shapes, always=True)
+        return plan
+
+    def _planned_graph(self) -> Any:
+        """The functional graph a plan walks; None: the model has none (a subclass)."""
+        return None
 
     def activation_bytes_per_sample(self) -> int:
         """Bytes of every layer's outputs for one sample; 0: unknown (graph models know it)."""

@@ -196,6 +196,9 @@ class Sequential(Model):
         # The graph lists weight gradients in its layers' order, which is ours.
         return self._graph().backward(cache, grad, weights=weights, inputs=inputs)
 
+    def _planned_graph(self) -> Functional | None:
+        return self._functional
+
     def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if not isinstance(inputs, KerasTensor):
             self._ensure_graph_built([inputs])

@@ -20,6 +20,7 @@ from upsample.callbacks import CallbackList, History
 from upsample.layers.layer import Gradients
 from upsample.models import data as data_utils
 from upsample.models import pieces
+from upsample.models.plan import forget_plans, plan_for
 from upsample.random import global_generator
 from upsample.variables import Variable
 
@@ -216,6 +217,7 @@ class Trainer(_TrainerBase):
             "metrics": metrics,
         }
         self._compiled = None
+        forget_plans(self)
         if self._graph_ready():
             self._compiled = _Compiled(self, loss, loss_weights, metrics)
         else:
@@ -257,6 +259,15 @@ class Trainer(_TrainerBase):
 
     # ----------------------------------------------------------------------- one step
 
+    def _run(self, x: list[Array], training: bool) -> tuple[Any, Any]:
+        """Forward on a batch: through its plan (see `Model.plan`), else layer by layer.
+
+        Returns the outputs and what `backward` of the same runner takes: ``(runner, cache)``.
+        """
+        runner = plan_for(self, [np.shape(a) for a in x])
+        outputs, cache = runner.forward(x if len(x) > 1 else x[0], training=training)
+        return outputs, (runner, cache)
+
     def _predictions(self, outputs: Any) -> list[Array]:
         return list(outputs) if isinstance(outputs, list) else [outputs]
 
@@ -291,13 +302,13 @@ class Trainer(_TrainerBase):
         A piece's loss and gradients are scaled by its share, so that the pieces'
         results add up to the batch's (see `pieces`).
         """
-        outputs, cache = self.forward(x if len(x) > 1 else x[0], training=True)
+        outputs, (runner, cache) = self._run(x, training=True)
         predictions = self._predictions(outputs)
         loss, per_output, grads = self._loss_and_grads(y, predictions, sample_weight)
         if share != 1.0:
             grads = [g * np.asarray(share, g.dtype) for g in grads]
             loss, per_output = loss * share, [v * share for v in per_output]
-        result = self.backward(
+        result = runner.backward(
             cache, grads if len(grads) > 1 else grads[0], weights=True, inputs=False
         )
         return pieces.PieceResult(loss, per_output, predictions, result.weights or [])
@@ -335,7 +346,7 @@ class Trainer(_TrainerBase):
 
     def _test_step(self, x: list[Array], y: list[Array], sample_weight: list[Array] | None) -> None:
         compiled = self._require_compiled("evaluate")
-        outputs, _ = self.forward(x if len(x) > 1 else x[0], training=False)
+        outputs, _ = self._run(x, training=False)
         predictions = self._predictions(outputs)
         loss, per_output, _ = self._loss_and_grads(y, predictions, sample_weight)
         regularization, _ = self.regularization()
@@ -648,7 +659,7 @@ class Trainer(_TrainerBase):
             callback_list.on_predict_batch_begin(step)
             batch = data_utils.take(xs, index)
             assert batch is not None
-            outputs, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)
+            outputs, _ = self._run(batch, training=False)
             outputs_per_batch.append(self._predictions(outputs))
             callback_list.on_predict_batch_end(step, {"outputs": outputs})
         callback_list.on_predict_end()
@@ -699,7 +710,7 @@ class Trainer(_TrainerBase):
             raise ValueError("`predict_on_batch` needs input data `x`.")
         data_utils.check_lengths(("x", xs))
         self._check_inputs(xs, len(xs[0]))
-        outputs, _ = self.forward(xs if len(xs) > 1 else xs[0], training=False)
+        outputs, _ = self._run(xs, training=False)
         return outputs
 
     def _ensure_graph_built(self, xs: list[Array] | None = None) -> None:

@@ -8,6 +8,7 @@ share across calls lives here, and nothing here acts on import:
 * `buffers`   the pool of dead outputs reused by large outputs, and per-thread
               scratch buffers, both released by `release_buffers`;
 * `allocator` glibc's malloc settings, applied only by `tune_allocator`;
+* `planning`  whether training and inference run planned steps;
 * `tuning`    every threshold, with the measurement behind it.
 
 Users change these through `upsample.config`; the kernels and the training loop
@@ -28,6 +29,7 @@ from upsample.runtime.buffers import (
     scratch_bytes,
     set_pool_limit,
 )
+from upsample.runtime.planning import planned_steps, set_planned_steps
 from upsample.runtime.threads import (
     cpu_count,
     map_chunks,
@@ -49,6 +51,7 @@ class RuntimeState:
     pool_limit: int  # the most the pool keeps
     scratch_bytes: int  # scratch buffers of the calling thread
     allocator_tuned: bool  # whether `tune_allocator` applied its malloc settings
+    planned_steps: bool  # whether training and inference run planned steps
 
 
 def state() -> RuntimeState:
@@ -59,6 +62,7 @@ def state() -> RuntimeState:
         pool_limit(),
         scratch_bytes(),
         allocator_tuned(),
+        planned_steps(),
     )
 
 
@@ -69,6 +73,7 @@ __all__ = [
     "map_chunks",
     "new_array",
     "num_threads",
+    "planned_steps",
     "pool_limit",
     "pooled_bytes",
     "release_buffers",
@@ -76,6 +81,7 @@ __all__ = [
     "scratch",
     "scratch_bytes",
     "set_num_threads",
+    "set_planned_steps",
     "set_pool_limit",
     "single_threaded_blas",
     "state",

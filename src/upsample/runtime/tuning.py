@@ -37,6 +37,11 @@ SCRATCH_ENTRIES = 32
 MMAP_THRESHOLD_BYTES = 1 << 25
 TRIM_THRESHOLD_BYTES = 1 << 28
 
+# Plans kept per model (`upsample.models.plan`): a training batch, the last smaller
+# one, and validation or prediction batches; a training step in pieces uses one per
+# piece shape.
+PLANS_KEPT = 4
+
 # --------------------------------------------------------------------------- convolution
 
 # Rows of im2col patches per chunk, sized so that a chunk's patches (and the matmul

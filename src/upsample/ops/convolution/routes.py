@@ -227,10 +227,8 @@ def correlate_adjoint(y: Array, w: Array, geo: ConvGeometry, route: str | None =
 
 
 def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry, route: str | None = None) -> Array:
-    """The kernel gradient (`bind_kernel_grad`) for x ``(N, *geo.wide, A)``, g ``(N, *narrow, B)``."""
-    return bind_kernel_grad(geo, x.shape[0], x.shape[-1], g.shape[-1], x.itemsize, route).run(
-        x, g
-    )
+    """The kernel gradient (`bind_kernel_grad`) of x ``(N, *wide, A)``, g ``(N, *narrow, B)``."""
+    return bind_kernel_grad(geo, x.shape[0], x.shape[-1], g.shape[-1], x.itemsize, route).run(x, g)
 
 
 def flip(kernel: Array) -> Array:
