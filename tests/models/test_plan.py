@@ -17,6 +17,8 @@ import pytest
 from upsample import config, layers, runtime
 from upsample.models import Model, Sequential, pieces
 from upsample.models.plan import ConvStep, LayerStep
+from upsample.ops.convolution import routes
+from upsample.runtime import tuning
 from upsample.utils import set_random_seed
 from upsample.zoo import registry
 
@@ -98,6 +100,26 @@ def test_every_planned_layer_kind_trains_the_same_planned() -> None:
     x = _images(30, (12, 12, 3))
     y = (np.arange(30) % 2).astype(np.float32)[:, None]
     _same_both_ways(_every_planned_kind, x, y, batch_size=8, epochs=2)
+
+
+@pytest.mark.parametrize("route", ["reference", "im2col", "split_rows", "flat_shift", "phases"])
+def test_bias_and_relu_fused_into_each_route_train_the_same(
+    route: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every map forced to `route` where it can run it, its chunks small and on threads."""
+    default = routes.choose
+
+    def forced(kind: routes.Map, geo: Any, batch: int, a: int, b: int, itemsize: int) -> str:
+        if routes.cannot(route, kind, geo, a, b) is None:
+            return route
+        return default(kind, geo, batch, a, b, itemsize)
+
+    monkeypatch.setattr(routes, "choose", forced)
+    monkeypatch.setattr(tuning, "CONV_CHUNK_BYTES", 2048)
+    monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
+    x = _images(30, (12, 12, 3))
+    y = (np.arange(30) % 2).astype(np.float32)[:, None]
+    _same_both_ways(_every_planned_kind, x, y, batch_size=8, epochs=1)
 
 
 def test_the_planner_binds_the_convolutions_and_runs_other_layers_as_they_are() -> None:
@@ -202,7 +224,8 @@ def test_a_plan_prints_its_kernel_calls_in_order() -> None:
     forward, backward = lines[2 : lines.index("backward:")], lines[lines.index("backward:") + 1 :]
     assert len(forward) == 7 and all("map" in line for line in forward)
     assert "forward map (1000, 28, 28, 1) -> (1000, 26, 26, 32)" in forward[0]
-    assert forward[0].endswith("+ bias + relu") and forward[-1].endswith("+ bias + sigmoid")
+    assert forward[0].endswith("+ bias + relu (fused)")
+    assert forward[-1].endswith("+ bias (fused) + sigmoid")
     assert "adjoint map (1000, 22, 22, 8) -> (1000, 24, 24, 8)" in forward[3]
     assert backward[0].endswith("conv2d_3: sigmoid gradient")
     assert backward[-1].startswith("   0 conv2d: kernel gradient (3, 3, 1, 32) [")

@@ -91,15 +91,26 @@ class ConvStep:
         self.adjoint_map = routes.bind_adjoint(geo, *bound)
         self.kernel_map = routes.bind_kernel_grad(geo, *bound)
         self.wide, self.narrow = (batch, *geo.wide, a), (batch, *geo.narrow, b)
+        # relu and linear run in the map's pass; other activations after it.
+        self.fused = layer.activation.name in ("relu", "linear")
 
     def forward(self, inputs: Any, training: bool = False) -> tuple[Array, Any]:
         layer = self.layer
         x = np.ascontiguousarray(inputs, self.dtype)
-        w = layer.kernel.value
-        z = (self.adjoint_map if self.transposed else self.forward_map).run(x, w)
-        if layer.use_bias:
-            add_bias(z, layer.bias.value)
-        return layer.activate(x, z)
+        bias = layer.bias.value if layer.use_bias else None
+        relu = self.fused and layer.activation.name == "relu"
+        zero = self.dtype.type(0)
+
+        def epilogue(chunk: Array) -> None:
+            # What `add_bias` and `AffineLayer.activate` do, on a chunk while it is in cache.
+            if bias is not None:
+                add_bias(chunk, bias)
+            if relu:
+                np.maximum(chunk, zero, out=chunk)
+
+        run = (self.adjoint_map if self.transposed else self.forward_map).run
+        z = run(x, layer.kernel.value, epilogue if bias is not None or relu else None)
+        return (z, (x, None, z)) if self.fused else layer.activate(x, z)
 
     def backward(
         self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
@@ -110,23 +121,27 @@ class ConvStep:
         dx = dw = db = None
         if self.transposed:
             if inputs:
-                dx = self.forward_map.run(g, w)
+                dx = self.forward_map.run(g, w, None)
             if weights:
-                dw = self.kernel_map.run(g, x)
+                dw = self.kernel_map.run(g, x, None)
         else:
             if inputs:
-                dx = self.adjoint_map.run(g, w)
+                dx = self.adjoint_map.run(g, w, None)
             if weights:
-                dw = self.kernel_map.run(x, g)
+                dw = self.kernel_map.run(x, g, None)
         if weights and layer.use_bias:
             db = bias_grad(g)
         return layer.weight_gradients(dx, dw, db, weights=weights)
 
     def describe(self) -> tuple[list[str], list[str]]:
         activation = self.layer.activation.name
-        epilogue = (" + bias" if self.layer.use_bias else "") + (
-            f" + {activation}" if activation != "linear" else ""
-        )
+        fused = [
+            *(["bias"] if self.layer.use_bias else []),
+            *(["relu"] if activation == "relu" else []),
+        ]
+        epilogue = f" + {' + '.join(fused)} (fused)" if fused else ""
+        if not self.fused:
+            epilogue += f" + {activation}"
         if self.transposed:
             source, target, first, second = self.narrow, self.wide, "adjoint", "forward"
         else:

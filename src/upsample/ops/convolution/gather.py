@@ -14,6 +14,7 @@ NumPy calls per block, which keeps small layers cheap.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,11 @@ from upsample.ops._blocks import Block
 from upsample.runtime import scratch
 
 Array = NDArray[np.floating]
+
+# What a route does, in place, to each chunk of a map's output as soon as it is computed,
+# while it is in cache and on the chunk's thread (a planned step adds the bias and applies
+# relu there).  Elementwise, so that chunking does not change its result.
+Epilogue = Callable[[Array], None]
 Index = tuple[slice, ...]
 
 

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from upsample import runtime
 from upsample.ops._blocks import Block, blocks
-from upsample.ops.convolution.gather import Gather, gather
+from upsample.ops.convolution.gather import Epilogue, Gather, gather
 from upsample.ops.shapes import ConvGeometry
 from upsample.runtime import new_array, tuning
 
@@ -46,15 +46,23 @@ def _plan(
     return tuple(steps)
 
 
-def correlate(x: Array, w: Array, geo: ConvGeometry, threads: bool) -> Array:
-    """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, B)`` -> ``(N, *geo.narrow, B)``."""
+def correlate(
+    x: Array, w: Array, geo: ConvGeometry, threads: bool, epilogue: Epilogue | None = None
+) -> Array:
+    """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, B)`` -> ``(N, *geo.narrow, B)``.
+
+    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`).
+    """
     channels_out = w.shape[-1]
     y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype)
     matrix = np.ascontiguousarray(w.reshape(-1, channels_out))
 
     def run(step: tuple[Block, Gather]) -> None:
         block, patches = step
-        np.matmul(patches.patches(x), matrix, out=y[block.index].reshape(-1, channels_out))
+        out = y[block.index]
+        np.matmul(patches.patches(x), matrix, out=out.reshape(-1, channels_out))
+        if epilogue is not None:
+            epilogue(out)
 
     runtime.map_chunks(run, _plan(x.shape, geo, tuning.CONV_CHUNK_BYTES), parallel=threads)
     return y

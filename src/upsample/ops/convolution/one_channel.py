@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample import runtime
+from upsample.ops.convolution.gather import Epilogue
 from upsample.ops.shapes import ConvGeometry
 from upsample.runtime import new_array, tuning
 
@@ -50,8 +51,13 @@ def _windows(geo: ConvGeometry) -> tuple[tuple[tuple[slice, ...], tuple[slice, .
     return tuple(windows)
 
 
-def correlate(x: Array, w: Array, geo: ConvGeometry, threads: bool) -> Array:
-    """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, 1)`` -> ``(N, *geo.narrow, 1)``."""
+def correlate(
+    x: Array, w: Array, geo: ConvGeometry, threads: bool, epilogue: Epilogue | None = None
+) -> Array:
+    """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, 1)`` -> ``(N, *geo.narrow, 1)``.
+
+    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`).
+    """
     batch, channels = x.shape[0], x.shape[-1]
     per_item = math.prod(geo.wide) * channels * x.itemsize
     items = max(1, min(batch, tuning.ONE_CHANNEL_CHUNK_BYTES // max(per_item, 1)))
@@ -68,6 +74,8 @@ def correlate(x: Array, w: Array, geo: ConvGeometry, threads: bool) -> Array:
         for row, (outputs, inputs) in zip(contributions, windows, strict=True):
             window = out[(slice(None), *outputs)]
             window += row.reshape(count, *geo.wide)[(slice(None), *inputs)]
+        if epilogue is not None:
+            epilogue(out[..., None])
 
     chunks = range(0, batch, items)
     runtime.map_chunks(run, chunks, parallel=threads and len(chunks) > 1)

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from upsample import runtime
 from upsample.ops._blocks import blocks
-from upsample.ops.convolution.gather import Gather, gather
+from upsample.ops.convolution.gather import Epilogue, Gather, gather
 from upsample.ops.shapes import ConvGeometry
 from upsample.runtime import new_array, tuning
 
@@ -145,8 +145,13 @@ def _plan(
     return tuple(plan)
 
 
-def correlate_adjoint(y: Array, w: Array, geo: ConvGeometry, threads: bool) -> Array:
-    """Narrow -> wide: y ``(N, *geo.narrow, B)``, w ``(*k, A, B)`` -> ``(N, *geo.wide, A)``."""
+def correlate_adjoint(
+    y: Array, w: Array, geo: ConvGeometry, threads: bool, epilogue: Epilogue | None = None
+) -> Array:
+    """Narrow -> wide: y ``(N, *geo.narrow, B)``, w ``(*k, A, B)`` -> ``(N, *geo.wide, A)``.
+
+    `epilogue` runs on each phase of a chunk of the output once it is written (`Epilogue`).
+    """
     channels_out, channels_in = w.shape[-2], w.shape[-1]
     stride = geo.strides[-1]
     x = new_array((y.shape[0], *geo.wide, channels_out), y.dtype)
@@ -173,6 +178,8 @@ def correlate_adjoint(y: Array, w: Array, geo: ConvGeometry, threads: bool) -> A
             result = step.patches.patches(y) @ matrices[step.kernel_rows]
             result = result.reshape(*out.shape[:-2], step.span, channels_out)
             out[...] = result[..., step.crop : step.crop + out.shape[-2], :]
+            if epilogue is not None:
+                epilogue(out)
 
     runtime.map_chunks(run, plan, parallel=threads)
     return x
