@@ -87,10 +87,12 @@ class ConvStep:
             )
         a, b = layer.kernel.shape[-2:]
         bound = (batch, a, b, dtype.itemsize)
-        self.forward_map = routes.bind_forward(geo, *bound)
-        self.adjoint_map = routes.bind_adjoint(geo, *bound)
+        forward, adjoint = routes.bind_forward(geo, *bound), routes.bind_adjoint(geo, *bound)
+        # The map of the forward pass and the one of the input gradient, with their shapes.
+        self.maps = (adjoint, forward) if self.transposed else (forward, adjoint)
         self.kernel_map = routes.bind_kernel_grad(geo, *bound)
-        self.wide, self.narrow = (batch, *geo.wide, a), (batch, *geo.narrow, b)
+        wide, narrow = (batch, *geo.wide, a), (batch, *geo.narrow, b)
+        self.shapes = (narrow, wide) if self.transposed else (wide, narrow)
         # relu and linear run in the map's pass; other activations after it.
         self.fused = layer.activation.name in ("relu", "linear")
 
@@ -108,8 +110,7 @@ class ConvStep:
             if relu:
                 np.maximum(chunk, zero, out=chunk)
 
-        run = (self.adjoint_map if self.transposed else self.forward_map).run
-        z = run(x, layer.kernel.value, epilogue if bias is not None or relu else None)
+        z = self.maps[0].run(x, layer.kernel.value, epilogue if bias is not None or relu else None)
         return (z, (x, None, z)) if self.fused else layer.activate(x, z)
 
     def backward(
@@ -118,41 +119,28 @@ class ConvStep:
         layer = self.layer
         g = np.ascontiguousarray(layer.activation_grad(cache, grad))
         x, w = cache[0], layer.kernel.value
-        dx = dw = db = None
-        if self.transposed:
-            if inputs:
-                dx = self.forward_map.run(g, w, None)
-            if weights:
-                dw = self.kernel_map.run(g, x, None)
-        else:
-            if inputs:
-                dx = self.adjoint_map.run(g, w, None)
-            if weights:
-                dw = self.kernel_map.run(x, g, None)
-        if weights and layer.use_bias:
-            db = bias_grad(g)
+        dx = self.maps[1].run(g, w, None) if inputs else None
+        dw = db = None
+        if weights:
+            # The kernel gradient reads the wide side first: the output of a transposed one.
+            wide, narrow = (g, x) if self.transposed else (x, g)
+            dw = self.kernel_map.run(wide, narrow, None)
+            db = bias_grad(g) if layer.use_bias else None
         return layer.weight_gradients(dx, dw, db, weights=weights)
 
     def describe(self) -> tuple[list[str], list[str]]:
-        activation = self.layer.activation.name
-        fused = [
-            *(["bias"] if self.layer.use_bias else []),
-            *(["relu"] if activation == "relu" else []),
-        ]
+        activation, bias = self.layer.activation.name, self.layer.use_bias
+        fused = [*(["bias"] if bias else []), *(["relu"] if activation == "relu" else [])]
         epilogue = f" + {' + '.join(fused)} (fused)" if fused else ""
-        if not self.fused:
-            epilogue += f" + {activation}"
-        if self.transposed:
-            source, target, first, second = self.narrow, self.wide, "adjoint", "forward"
-        else:
-            source, target, first, second = self.wide, self.narrow, "forward", "adjoint"
-        maps = {"forward": self.forward_map, "adjoint": self.adjoint_map}
-        forward = [f"{first} map {source} -> {target} [{_route(maps[first])}]{epilogue}"]
+        epilogue += "" if self.fused else f" + {activation}"
+        (source, target), (first, second) = self.shapes, self.maps
+        kinds = ("adjoint", "forward") if self.transposed else ("forward", "adjoint")
+        forward = [f"{kinds[0]} map {source} -> {target} [{_route(first)}]{epilogue}"]
         backward = [f"{activation} gradient"] if activation != "linear" else []
-        backward.append(f"{second} map {target} -> {source} [{_route(maps[second])}]")
-        bias = " + bias gradient" if self.layer.use_bias else ""
+        backward.append(f"{kinds[1]} map {target} -> {source} [{_route(second)}]")
         backward.append(
-            f"kernel gradient {self.layer.kernel.shape} [{_route(self.kernel_map)}]{bias}"
+            f"kernel gradient {self.layer.kernel.shape} [{_route(self.kernel_map)}]"
+            + (" + bias gradient" if bias else "")
         )
         return forward, backward
 

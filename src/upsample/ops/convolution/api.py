@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -192,14 +191,6 @@ def conv_transpose_vjp(
 # --------------------------------------------------------------------------- validation
 
 
-def _hashable(value: object) -> object:
-    """Arguments as cache keys: lists (and arrays) of ints become tuples."""
-    if isinstance(value, list | np.ndarray):
-        return tuple(int(v) for v in value)
-    return value
-
-
-@functools.lru_cache(maxsize=512)
 def _setup(
     transposed: bool,
     shape: tuple[int, ...],
@@ -279,11 +270,11 @@ def _prepare(
         transposed,
         inputs.shape,
         kernel.shape,
-        _hashable(strides),
+        strides,
         padding,
-        _hashable(output_padding),
+        output_padding,
         data_format,
-        _hashable(dilation_rate),
+        dilation_rate,
     )
     a, b = kernel.shape[-2:]
     check_route(

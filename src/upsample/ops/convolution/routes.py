@@ -29,7 +29,6 @@ reference that way.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Literal, NamedTuple
@@ -58,12 +57,11 @@ ROUTES = ("reference", "im2col", "split_rows", "one_channel", "flat_shift", "pha
 # --------------------------------------------------------------------------- the table
 
 
-@functools.lru_cache(maxsize=1024)
 def choose(kind: Map, geo: ConvGeometry, batch: int, a: int, b: int, itemsize: int) -> str:
     """The route a map takes by default; `a`, `b`: channels of the wide and narrow sides.
 
-    Measured on the seeds' models and the benchmark shapes (see `tuning`); cached
-    per shapes, so its thresholds are read when a shape is first seen.
+    Measured on the seeds' models and the benchmark shapes (see `tuning`).  A planned
+    step chooses once per plan (`bind_*`); the kernels called on their own, per call.
     """
     unit = all(s == 1 for s in geo.strides)
     # Small stride-1 problems: im2col's data movement would be mostly NumPy call overhead
