@@ -32,6 +32,7 @@ from upsample.layers.affine import AffineLayer
 from upsample.layers.convolutional import Conv, ConvTranspose
 from upsample.layers.keras_tensor import Shape
 from upsample.layers.layer import Array, Gradients, Layer
+from upsample.ops import activations as activation_ops
 from upsample.ops.convolution import routes
 from upsample.ops.linear import add_bias, bias_grad
 from upsample.ops.shapes import conv_geometry, conv_transpose_geometry
@@ -95,6 +96,11 @@ class ConvStep:
         self.shapes = (narrow, wide) if self.transposed else (wide, narrow)
         # relu and linear run in the map's pass; other activations after it.
         self.fused = layer.activation.name in ("relu", "linear")
+        # Whether only convolution steps of this plan read the output (`Plan`): then it
+        # lives in a buffer of the step's own, reused every step, and the backward pass
+        # overwrites it with the activation's gradient once nothing else needs it.
+        self.private = False
+        self._output: Array | None = None
 
     def forward(self, inputs: Any, training: bool = False) -> tuple[Array, Any]:
         layer = self.layer
@@ -110,21 +116,28 @@ class ConvStep:
             if relu:
                 np.maximum(chunk, zero, out=chunk)
 
-        z = self.maps[0].run(x, layer.kernel.value, epilogue if bias is not None or relu else None)
+        if self.private and self._output is None:
+            self._output = np.empty(self.shapes[1], self.dtype)
+        z = self.maps[0].run(
+            x, layer.kernel.value, epilogue if bias is not None or relu else None, self._output
+        )
         return (z, (x, None, z)) if self.fused else layer.activate(x, z)
 
     def backward(
         self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
     ) -> Gradients:
         layer = self.layer
-        g = np.ascontiguousarray(layer.activation_grad(cache, grad))
+        if self.private and layer.activation.name == "relu":
+            g = activation_ops.relu_vjp(grad, None, cache[2], out=cache[2])
+        else:
+            g = np.ascontiguousarray(layer.activation_grad(cache, grad))
         x, w = cache[0], layer.kernel.value
-        dx = self.maps[1].run(g, w, None) if inputs else None
+        dx = self.maps[1].run(g, w, None, None) if inputs else None
         dw = db = None
         if weights:
             # The kernel gradient reads the wide side first: the output of a transposed one.
             wide, narrow = (g, x) if self.transposed else (x, g)
-            dw = self.kernel_map.run(wide, narrow, None)
+            dw = self.kernel_map.run(wide, narrow, None, None)
             db = bias_grad(g) if layer.use_bias else None
         return layer.weight_gradients(dx, dw, db, weights=weights)
 
@@ -240,6 +253,14 @@ class Plan:
             self.lines.append((layer.name, shown if shapes_known else "", step.describe()))
         self._slots = len(shapes)
         self._outputs = tuple(slots[id(t)] for t in graph.outputs)
+        readers: dict[int, list[Any]] = {}
+        for node in self._nodes:
+            for slot in node.inputs:
+                readers.setdefault(slot, []).append(node.step)
+        for node in self._nodes:
+            slot, step = node.outputs[0], node.step
+            if isinstance(step, ConvStep) and slot not in self._outputs:
+                step.private = all(isinstance(r, ConvStep) for r in readers.get(slot, []))
 
     def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
         values: list[Any] = [None] * self._slots
@@ -353,7 +374,8 @@ def plan_for(model: Any, input_shapes: Sequence[Shape], *, always: bool = False)
     graph = model._planned_graph()
     if graph is None or not (always or runtime.planned_steps()):
         return model
-    key = tuple(tuple(s) for s in input_shapes)
+    # A plan's buffers serve one thread: the pieces of a batch each run on their own.
+    key = (tuple(tuple(s) for s in input_shapes), threading.get_ident())
     trainable = tuple(id(v) for v in graph.trainable_weights)
     with _lock:
         plans: OrderedDict[Any, Plan] = model.__dict__.setdefault("_plans", OrderedDict())

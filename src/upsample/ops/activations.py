@@ -78,13 +78,15 @@ def relu_vjp(
     negative_slope: float = 0.0,
     max_value: float | None = None,
     threshold: float = 0.0,
+    out: Array | None = None,
 ) -> Array:
     """``grad * relu'(x)`` for the same parameters, with JAX's values at the kinks.
 
     Reads `x`; with the default parameters `x` may be None and the output `y`
     is read instead (``y > 0`` exactly where ``x > 0``), so that a layer can
-    apply relu in place.  The derivative is that of Keras's composition
-    (threshold or relu or relu6, then clip, then the negative part).
+    apply relu in place, and `out` (which may be `y`) receives the result.  The
+    derivative is that of Keras's composition (threshold or relu or relu6, then
+    clip, then the negative part).
     """
     _check_relu_params(negative_slope, max_value, threshold)
     plain = negative_slope == 0 and max_value is None and threshold == 0
@@ -98,7 +100,7 @@ def relu_vjp(
         x = y
     grad, x = as_float(grad, "grad"), as_float(x, "x")
     if plain:
-        return _where_positive(grad, x)  # the common case, without float temporaries
+        return _where_positive(grad, x, out)  # the common case, without float temporaries
     if negative_slope != 0 and max_value is None and threshold == 0:
         return leaky_relu_vjp(grad, x, negative_slope=negative_slope)
     kind = x.dtype.type
@@ -264,7 +266,7 @@ def _select(values: Array, keep: NDArray[np.bool_], *, out: Array | None = None)
     return result
 
 
-def _where_positive(values: Array, x: Array) -> Array:
+def _where_positive(values: Array, x: Array, out: Array | None = None) -> Array:
     """`values` where ``x > 0``, exactly +0 elsewhere: `_select` a chunk at a time.
 
     Whole-array temporaries (the comparison, the mask) would each make a pass
@@ -272,8 +274,8 @@ def _where_positive(values: Array, x: Array) -> Array:
     22 ms instead of 29).
     """
     if values.size <= tuning.SELECT_WHOLE:
-        return _select(values, x > 0)
-    out = new_array(values.shape, values.dtype)
+        return _select(values, x > 0, out=out)
+    out = new_array(values.shape, values.dtype) if out is None else out
     flat_values, flat_x, flat_out = values.reshape(-1), x.reshape(-1), out.reshape(-1)
     for start in range(0, flat_out.size, tuning.SELECT_CHUNK):
         part = slice(start, start + tuning.SELECT_CHUNK)

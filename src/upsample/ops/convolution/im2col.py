@@ -47,14 +47,20 @@ def _plan(
 
 
 def correlate(
-    x: Array, w: Array, geo: ConvGeometry, threads: bool, epilogue: Epilogue | None = None
+    x: Array,
+    w: Array,
+    geo: ConvGeometry,
+    threads: bool,
+    epilogue: Epilogue | None = None,
+    out: Array | None = None,
 ) -> Array:
     """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, B)`` -> ``(N, *geo.narrow, B)``.
 
-    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`).
+    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`);
+    `out`, if given, receives the result.
     """
     channels_out = w.shape[-1]
-    y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype)
+    y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype) if out is None else out
     matrix = np.ascontiguousarray(w.reshape(-1, channels_out))
 
     def run(step: tuple[Block, Gather]) -> None:

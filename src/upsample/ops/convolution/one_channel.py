@@ -52,18 +52,24 @@ def _windows(geo: ConvGeometry) -> tuple[tuple[tuple[slice, ...], tuple[slice, .
 
 
 def correlate(
-    x: Array, w: Array, geo: ConvGeometry, threads: bool, epilogue: Epilogue | None = None
+    x: Array,
+    w: Array,
+    geo: ConvGeometry,
+    threads: bool,
+    epilogue: Epilogue | None = None,
+    out: Array | None = None,
 ) -> Array:
     """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, 1)`` -> ``(N, *geo.narrow, 1)``.
 
-    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`).
+    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`);
+    `out` ``(N, *geo.narrow, 1)``, if given, receives the result.
     """
     batch, channels = x.shape[0], x.shape[-1]
     per_item = math.prod(geo.wide) * channels * x.itemsize
     items = max(1, min(batch, tuning.ONE_CHANNEL_CHUNK_BYTES // max(per_item, 1)))
     per_tap = np.ascontiguousarray(w.reshape(-1, channels))  # (taps, A)
     windows = _windows(geo)
-    y = new_array((batch, *geo.narrow), x.dtype)
+    y = new_array((batch, *geo.narrow), x.dtype) if out is None else out[..., 0]
 
     def run(start: int) -> None:
         chunk = x[start : start + items]

@@ -146,15 +146,21 @@ def _plan(
 
 
 def correlate_adjoint(
-    y: Array, w: Array, geo: ConvGeometry, threads: bool, epilogue: Epilogue | None = None
+    y: Array,
+    w: Array,
+    geo: ConvGeometry,
+    threads: bool,
+    epilogue: Epilogue | None = None,
+    out: Array | None = None,
 ) -> Array:
     """Narrow -> wide: y ``(N, *geo.narrow, B)``, w ``(*k, A, B)`` -> ``(N, *geo.wide, A)``.
 
-    `epilogue` runs on each phase of a chunk of the output once it is written (`Epilogue`).
+    `epilogue` runs on each phase of a chunk of the output once it is written (`Epilogue`);
+    `out`, if given, receives the result.
     """
     channels_out, channels_in = w.shape[-2], w.shape[-1]
     stride = geo.strides[-1]
-    x = new_array((y.shape[0], *geo.wide, channels_out), y.dtype)
+    x = new_array((y.shape[0], *geo.wide, channels_out), y.dtype) if out is None else out
     # Tap t carries a narrow vector through w[t].T; index -1 selects a zero block.
     per_tap = np.swapaxes(w.reshape(-1, channels_out, channels_in), 1, 2)
     per_tap = np.concatenate([per_tap, np.zeros_like(per_tap[:1])])

@@ -66,14 +66,20 @@ def _per_item(step: _Step, source: Array) -> Array:
 
 
 def correlate(
-    x: Array, w: Array, geo: ConvGeometry, threads: bool, epilogue: Epilogue | None = None
+    x: Array,
+    w: Array,
+    geo: ConvGeometry,
+    threads: bool,
+    epilogue: Epilogue | None = None,
+    out: Array | None = None,
 ) -> Array:
     """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, B)`` -> ``(N, *geo.narrow, B)``.
 
-    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`).
+    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`);
+    `out`, if given, receives the result.
     """
     channels_out = w.shape[-1]
-    y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype)
+    y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype) if out is None else out
     per_tap = np.ascontiguousarray(w.reshape(geo.kernel_size[0], -1, channels_out))
 
     def run(step: _Step) -> None:
