@@ -9,7 +9,10 @@ the order alternating from round to round, so that a shared machine's noise hits
 both alike.  It prints the medians of the per-step wall time and of the process's
 CPU time (`time.process_time`, every thread) and their ratios.
 
-    .venv/bin/python benchmarks/bench_plan.py --rounds 15 --steps 20
+    .venv/bin/python benchmarks/bench_plan.py --rounds 15 --steps 20 [--tune-allocator]
+
+`--tune-allocator` applies glibc's malloc settings first, as the `upsample`
+command does; without it, what a library user who does not opt in gets.
 """
 
 from __future__ import annotations
@@ -45,7 +48,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=20, help="steps per kind per round (AE-up)")
     parser.add_argument("--steps-tr", type=int, default=2, help="steps per kind per round (AE-tr)")
+    parser.add_argument(
+        "--tune-allocator", action="store_true", help="apply config.tune_allocator() first"
+    )
     args = parser.parse_args()
+    if args.tune_allocator:
+        print(f"allocator tuned: {config.tune_allocator()}")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     print("| model | unplanned ms (wall / CPU) | planned ms (wall / CPU) | speed-up (wall / CPU) |")
     print("|---|---:|---:|---:|")
