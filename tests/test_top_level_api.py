@@ -24,6 +24,7 @@ from upsample.utils import clear_session
 
 # What Keras 3 has at the top level and upsample provides too.
 KERAS_NAMES = {
+    "DTypePolicy": "upsample.dtype_policies",
     "Initializer": "upsample.initializers",
     "Input": "upsample.layers",
     "KerasTensor": "upsample.layers",
@@ -42,6 +43,7 @@ KERAS_SUBPACKAGES = [
     "config",
     "constraints",
     "datasets",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",

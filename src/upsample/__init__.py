@@ -26,6 +26,7 @@ _SUBPACKAGES = (
     "config",
     "constraints",
     "datasets",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",
@@ -39,6 +40,7 @@ _SUBPACKAGES = (
 )
 # Keras's top-level names that upsample has, and the module that defines each.
 _NAMES = {
+    "DTypePolicy": "upsample.dtype_policies",
     "Initializer": "upsample.initializers",
     "Input": "upsample.layers",
     "KerasTensor": "upsample.layers",
@@ -61,6 +63,7 @@ if TYPE_CHECKING:  # what `__getattr__` returns, for type checkers and editors
         config,
         constraints,
         datasets,
+        dtype_policies,
         initializers,
         layers,
         losses,
@@ -72,6 +75,7 @@ if TYPE_CHECKING:  # what `__getattr__` returns, for type checkers and editors
         saving,
         utils,
     )
+    from upsample.dtype_policies import DTypePolicy
     from upsample.initializers import Initializer
     from upsample.layers import Input, KerasTensor, Layer
     from upsample.losses import Loss
@@ -107,6 +111,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DTypePolicy",
     "Initializer",
     "Input",
     "KerasTensor",
@@ -124,6 +129,7 @@ __all__ = [
     "config",
     "constraints",
     "datasets",
+    "dtype_policies",
     "initializers",
     "layers",
     "losses",

@@ -13,8 +13,13 @@ training step runs, and restored after.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from upsample import runtime
 from upsample.ops.shapes import DataFormat, normalize_data_format
+
+if TYPE_CHECKING:
+    from upsample.dtype_policies import DTypePolicy
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -33,6 +38,24 @@ def set_floatx(value: str) -> None:
             f"Unknown `floatx` value: {value!r}. Expected one of 'float16', 'float32', 'float64'."
         )
     _FLOATX = value
+
+
+def dtype_policy() -> DTypePolicy:
+    """The policy of layers created without ``dtype=`` (by default: `floatx`)."""
+    from upsample import dtype_policies  # which imports this module
+
+    return dtype_policies.dtype_policy()
+
+
+def set_dtype_policy(policy: Any) -> None:
+    """Set the global dtype policy: "float16", "float32" or "float64" (None: `floatx`).
+
+    Mixed-precision policies ("mixed_float16", "mixed_bfloat16") and "bfloat16"
+    are refused with an error naming the policy (see `upsample.dtype_policies`).
+    """
+    from upsample import dtype_policies
+
+    dtype_policies.set_dtype_policy(policy)
 
 
 def epsilon() -> float:

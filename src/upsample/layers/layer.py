@@ -20,8 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample import config as upsample_config
-from upsample import constraints, initializers, regularizers
+from upsample import constraints, dtype_policies, initializers, regularizers
 from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten, is_symbolic
 from upsample.utils.naming import auto_name
 from upsample.variables import Variable
@@ -39,25 +38,6 @@ class Gradients(NamedTuple):
 
     inputs: Any
     weights: list[Any] | None
-
-
-_DTYPES = ("float16", "float32", "float64")
-
-
-def _policy_name(dtype: Any) -> str:
-    """Keras accepts a dtype name or a serialized `DTypePolicy`; we compute in that dtype."""
-    if dtype is None:
-        return upsample_config.floatx()
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name", dtype)
-    if hasattr(dtype, "name"):
-        dtype = dtype.name
-    if dtype not in _DTYPES:
-        raise ValueError(
-            f"Unsupported `dtype`: {dtype!r}. upsample computes in one of {', '.join(_DTYPES)} "
-            "(mixed-precision policies are not supported)."
-        )
-    return str(dtype)
 
 
 class Layer:
@@ -95,7 +75,7 @@ class Layer:
                 f"activity_regularizer={activity_regularizer!r}"
             )
         self.name = name if name is not None else auto_name(type(self).__name__)
-        self.dtype_policy_name = _policy_name(dtype)
+        self.dtype_policy_name = dtype_policies.get(dtype).name
         self.built = False
         self._trainable = trainable
         self._own_weights: list[Variable] = []
@@ -111,6 +91,11 @@ class Layer:
     # ----------------------------------------------------------------------- dtype
 
     @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """The layer's `DTypePolicy` (from its ``dtype=`` argument)."""
+        return dtype_policies.DTypePolicy(self.dtype_policy_name)
+
+    @property
     def dtype(self) -> str:
         """The dtype of weights and computations."""
         return self.dtype_policy_name
@@ -118,6 +103,17 @@ class Layer:
     @property
     def compute_dtype(self) -> str:
         return self.dtype_policy_name
+
+    @property
+    def input_dtype(self) -> str | None:
+        """The dtype floating inputs are cast to on the way in (Keras's autocast), or None.
+
+        A layer computes and returns its compute dtype whatever float type it is
+        given (a ``dtype="float16"`` layer in a float32 model returns float16), as
+        Keras's ``Layer.__call__`` does; models override this (each of their
+        inputs takes its `Input`'s dtype instead).
+        """
+        return self.compute_dtype
 
     # ----------------------------------------------------------------------- weights
 
@@ -304,10 +300,10 @@ class Layer:
             return [self._to_arrays(x) for x in inputs]
         array = np.asarray(inputs)
         refuse_complex(array, f"The input of layer {self.name!r}")
-        if array.dtype != self.dtype_policy_name and (
-            np.issubdtype(array.dtype, np.number) or array.dtype == bool
-        ):
-            array = array.astype(self.dtype_policy_name)
+        target = self.input_dtype
+        # Integers and booleans too: every layer here computes in floats.
+        if target is not None and array.dtype != target and array.dtype.kind in "biuf":
+            array = array.astype(target)
         return array
 
     def _ensure_built(self, input_shape: Any) -> None:
@@ -391,6 +387,19 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def autocast(value: Any, dtype: str | None) -> Any:
+    """`value` (an array or a list of arrays) with its floating arrays cast to `dtype`.
+
+    Keras's ``DTypePolicy.convert_input``, which a model applies to the inputs of
+    each of its layers: other dtypes pass unchanged, and None means no cast.
+    """
+    if isinstance(value, list):
+        return [autocast(v, dtype) for v in value]
+    if dtype is None or value.dtype.kind != "f" or value.dtype == dtype:
+        return value
+    return value.astype(dtype)
 
 
 def refuse_complex(array: Array, what: str) -> None:

@@ -41,6 +41,11 @@ class Model(Layer, Trainer):
         return []
 
     @property
+    def input_dtype(self) -> str | None:
+        """None: each input takes its `Input`'s dtype instead (Keras's `Functional`)."""
+        return None
+
+    @property
     def samples_independent(self) -> bool:  # type: ignore[override]  # read from the layers
         """Whether every layer says its samples are independent (no layers: it cannot say)."""
         layers = self.layers

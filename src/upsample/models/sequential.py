@@ -134,7 +134,8 @@ class Sequential(Model):
                 "Call `model.add(layer)`."
             )
         if input_layer is None:
-            input_layer = InputLayer(batch_shape=input_shape)
+            # As Keras: the input takes the first layer's dtype.
+            input_layer = InputLayer(batch_shape=input_shape, dtype=self.layers[0].compute_dtype)
             self._stack.insert(0, input_layer)
         self._build_graph(input_layer)
 

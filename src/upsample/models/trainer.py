@@ -454,7 +454,11 @@ class Trainer(_TrainerBase):
     def _data_arrays(
         self, x: Any, y: Any, sample_weight: Any, method: str
     ) -> tuple[list[Array], list[Array], list[Array] | None]:
-        """`x`, `y` and `sample_weight` as lists of arrays, checked (not yet against the model)."""
+        """`x`, `y` and `sample_weight` as lists of arrays, checked (not yet against the model).
+
+        Float arrays become `floatx` in the methods that go through Keras's data
+        adapter (`fit`, `evaluate`, `predict`), not in the ``*_on_batch`` ones.
+        """
         if x is None:
             raise ValueError(f"`{method}` needs input data `x`.")
         if y is None:
@@ -464,6 +468,10 @@ class Trainer(_TrainerBase):
         sws = data_utils.as_array_list(sample_weight, "sample_weight")
         assert xs is not None and ys is not None
         data_utils.check_lengths(("x", xs), ("y", ys), ("sample_weight", sws))
+        if not method.endswith("_on_batch"):
+            xs, ys = data_utils.floats_to_floatx(xs, "x"), data_utils.floats_to_floatx(ys, "y")
+            sws = data_utils.floats_to_floatx(sws, "sample_weight")
+            assert xs is not None and ys is not None
         data_utils.check_finite(xs, "x")
         data_utils.check_finite(ys, "y")
         data_utils.check_finite(sws, "sample_weight")
@@ -584,7 +592,7 @@ class Trainer(_TrainerBase):
             raise NotImplementedError("upsample predicts on arrays: use batch_size, not steps.")
         batch_size = data_utils.check_batch_size(batch_size)
         _verbosity(verbose)
-        xs = data_utils.as_array_list(x, "x")
+        xs = data_utils.floats_to_floatx(data_utils.as_array_list(x, "x"), "x")
         if xs is None:
             raise ValueError("`predict` needs input data `x`.")
         count = data_utils.check_lengths(("x", xs))
