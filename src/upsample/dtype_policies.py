@@ -67,8 +67,7 @@ def check_policy(name: Any, argument: str = "dtype") -> str:
             "bfloat16 are not supported. For 16-bit computation use dtype='float16'."
         )
     raise ValueError(
-        f"Unsupported `{argument}`: {name!r}. upsample computes in one of "
-        f"{', '.join(SUPPORTED)}."
+        f"Unsupported `{argument}`: {name!r}. upsample computes in one of {', '.join(SUPPORTED)}."
     )
 
 
