@@ -1,5 +1,6 @@
-"""Global defaults, as `keras.config` (float type, fuzz factor, image data format), and the
-controls of the runtime: threads, reusable buffers and the allocator.
+"""Global defaults, as `keras.config` (float type, dtype policy, fuzz factor, image data
+format), the memory limit, and the controls of the runtime: threads, reusable buffers and
+the allocator.
 
 Importing `upsample` changes nothing in the process.  The kernels keep some
 state between calls to run fast, all of it in `upsample.runtime` and all of it
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from upsample import runtime
 from upsample.ops.shapes import DataFormat, normalize_data_format
+from upsample.runtime import memory
 
 if TYPE_CHECKING:
     from upsample.dtype_policies import DTypePolicy
@@ -81,6 +83,29 @@ def set_image_data_format(data_format: str) -> None:
 def standardize_data_format(data_format: str | None) -> DataFormat:
     """`None` means the configured default, as in Keras layers."""
     return _IMAGE_DATA_FORMAT if data_format is None else normalize_data_format(data_format)
+
+
+# --------------------------------------------------------------------------- memory
+
+# What upsample raises, before allocating, for work larger than the memory limit.
+MemoryLimitError = memory.MemoryLimitError
+
+
+def memory_limit() -> int | None:
+    """The most bytes upsample lets one array, or one batch's layer outputs, take.
+
+    By default this machine's physical memory (``os.sysconf``); sizes above it cannot
+    fit, so a layer, a `.keras` file or a batch size that asks for more is refused with
+    a `MemoryLimitError` naming the layer, its arguments and the size, before anything
+    is allocated (see `upsample.runtime.memory`).  None: the system does not say.
+    """
+    return memory.memory_limit()
+
+
+def set_memory_limit(nbytes: int | None) -> None:
+    """Refuse work above `nbytes` (e.g. to leave room for other programs); None restores
+    the default, the physical memory."""
+    memory.set_memory_limit(nbytes)
 
 
 # --------------------------------------------------------------------------- the runtime

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from upsample import constraints, dtype_policies, initializers, regularizers
 from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten, is_symbolic
+from upsample.runtime import memory
 from upsample.utils.naming import auto_name
 from upsample.variables import Variable
 
@@ -131,6 +132,10 @@ class Layer:
         init: Any = initializers.get(initializer if initializer is not None else "glorot_uniform")
         dtype = dtype or self.dtype_policy_name
         name = name or f"variable_{len(self._own_weights)}"
+        memory.check(
+            memory.array_bytes(shape, dtype),
+            f"{self.describe()}: its weight {name!r} of shape {tuple(shape)} ({dtype})",
+        )
         variable = Variable(
             init(tuple(shape), dtype=dtype),
             name=name,
@@ -293,7 +298,35 @@ class Layer:
             return self._symbolic_call(inputs)
         arrays = self._to_arrays(inputs)
         self._ensure_built(_shape_of(arrays))
+        self.check_call_memory(_concrete_shape(arrays))
         return self.call(arrays, training=bool(training))
+
+    def check_call_memory(self, input_shape: Any) -> None:
+        """Refuse a call on inputs of `input_shape` whose output cannot fit in memory.
+
+        Estimated from `compute_output_shape`, before anything is computed (see
+        `upsample.runtime.memory`); models check every layer's output instead.
+        """
+        shapes = self.compute_output_shape(input_shape)
+        for shape in shapes if isinstance(shapes, list) else [shapes]:
+            memory.check(
+                memory.array_bytes(shape, self.compute_dtype),
+                f"{self.describe()}: its output of shape {tuple(shape)} ({self.compute_dtype})",
+            )
+
+    def describe(self) -> str:
+        """``Layer 'conv2d' (Conv2D, filters=64, kernel_size=(3, 3))``: the layer and the
+        arguments of its config that set its sizes (those holding integers, one above 1)."""
+        try:
+            config = self.get_config()
+        except NotImplementedError:
+            config = {}
+        sizes = [
+            f"{key}={tuple(value) if isinstance(value, list) else value!r}"
+            for key, value in config.items()
+            if _is_size(value) and max(_ints(value)) > 1  # not the ones that change nothing
+        ]
+        return f"Layer {self.name!r} ({', '.join([type(self).__name__, *sizes])})"
 
     def _to_arrays(self, inputs: Any) -> Any:
         if isinstance(inputs, list | tuple):
@@ -410,6 +443,26 @@ def refuse_complex(array: Array, what: str) -> None:
             "casting would silently drop the imaginary part. Pass its real part (.real) or its "
             "magnitude (np.abs) instead."
         )
+
+
+def _is_size(value: Any) -> bool:
+    """Whether a config value is an int or a (nested) sequence of ints: a size argument."""
+    if isinstance(value, list | tuple):
+        return bool(value) and all(_is_size(v) for v in value)
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _ints(value: Any) -> list[int]:
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in _ints(v)]
+    return [int(value)]
+
+
+def _concrete_shape(structure: Any) -> Any:
+    """The full shapes (batch included) of an array or a list of arrays."""
+    if isinstance(structure, list | tuple):
+        return [_concrete_shape(s) for s in structure]
+    return tuple(np.shape(structure))
 
 
 def _shape_of(structure: Any) -> Any:

@@ -55,6 +55,10 @@ class Model(Layer, Trainer):
         """Bytes of every layer's outputs for one sample; 0: unknown (graph models know it)."""
         return 0
 
+    def check_batch_memory(self, input_shape: Any, what: str) -> None:
+        """Refuse a batch of `input_shape` whose layers' outputs cannot fit in memory (graph
+        models know them; `what` starts the message)."""
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """The layer called `name`, or at position `index` of `layers` (as Keras)."""
         if index is not None and name is not None:

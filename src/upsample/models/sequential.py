@@ -208,6 +208,12 @@ class Sequential(Model):
     def activation_bytes_per_sample(self) -> int:
         return self._graph().activation_bytes_per_sample()
 
+    def check_call_memory(self, input_shape: Any) -> None:
+        self._graph().check_call_memory(input_shape)
+
+    def check_batch_memory(self, input_shape: Any, what: str) -> None:
+        self._graph().check_batch_memory(input_shape, what)
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._graph().compute_output_shape(input_shape)
 

@@ -54,6 +54,8 @@ class TrainedModel(Protocol):
 
     def activation_bytes_per_sample(self) -> int: ...
 
+    def check_batch_memory(self, input_shape: Any, what: str) -> None: ...
+
 
 # For the type checker the trainer is such a model, so that its calls are checked and
 # `Model` must provide every member; at run time it is a plain mixin, after `Layer`
@@ -486,6 +488,11 @@ class Trainer(_TrainerBase):
         self._ensure_graph_built([x[:batch_size] for x in xs])
         shapes = [(None, *np.shape(x)[1:]) for x in xs]
         self.check_input_shape(shapes[0] if len(shapes) == 1 else shapes)
+        batch = min(batch_size, len(xs[0]))
+        batches = [(batch, *np.shape(x)[1:]) for x in xs]
+        self.check_batch_memory(
+            batches[0] if len(batches) == 1 else batches, f"A batch of {batch} samples"
+        )
 
     def _check_targets(self, ys: list[Array], what: str) -> None:
         """Try each loss on one target against an output of the model's shape.
