@@ -19,25 +19,6 @@ TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
-# Keras's top-level subpackages that upsample has.
-_SUBPACKAGES = (
-    "activations",
-    "callbacks",
-    "config",
-    "constraints",
-    "datasets",
-    "dtype_policies",
-    "initializers",
-    "layers",
-    "losses",
-    "metrics",
-    "models",
-    "ops",
-    "optimizers",
-    "regularizers",
-    "saving",
-    "utils",
-)
 # Keras's top-level names that upsample has, and the module that defines each.
 _NAMES = {
     "DTypePolicy": "upsample.dtype_policies",
@@ -94,7 +75,7 @@ def version() -> str:
 def __getattr__(name: str) -> Any:
     """Import a subpackage or a top-level name on first use (PEP 562)."""
     # `__import__` rather than `importlib`, which `import upsample` would then import too.
-    if name in _SUBPACKAGES:
+    if name in __all__ and name.islower():  # a subpackage (defined names never get here)
         module = f"{__name__}.{name}"
         __import__(module)
         # From `sys.modules`: during a circular import the attribute is not yet set.
@@ -110,6 +91,7 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
+# Keras's top-level subpackages (in lower case) and names that upsample has.
 __all__ = [
     "DTypePolicy",
     "Initializer",

@@ -7,35 +7,22 @@ stand-in images: what they print (the summary) and the history must agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
-import pytest
 
+import upsample
 from seeds import keras_style_listing
 from support.reference import KerasReference
-from upsample.utils import clear_session
 
 MODULE = "support.keras_side_models"
 
 
-@pytest.fixture
-def fresh_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("COLUMNS", "100")
-    clear_session()
-    yield
-    clear_session()
-
-
-def test_the_keras_style_listing_matches_keras(
-    fresh_names: None, keras_reference: KerasReference
-) -> None:
+def test_the_keras_style_listing_matches_keras(keras_reference: KerasReference) -> None:
     weights = keras_reference(f"{MODULE}:keras_weights", "seed_004", 7).output
     scale = {**keras_style_listing.SCALE, "weights": list(weights)}
     theirs = keras_reference(
         f"{MODULE}:keras_run_listing",
         [keras_style_listing.text()],
-        100,
+        keras_style_listing.COLUMNS,
         scale,
         keras_style_listing.KEEP,
     ).output
@@ -49,3 +36,9 @@ def test_the_keras_style_listing_matches_keras(
     np.testing.assert_allclose(
         ours["kept"]["reconstructions"], theirs["kept"]["reconstructions"], atol=1e-4
     )
+
+
+def test_keras_has_every_name_of_the_api(keras_reference: KerasReference) -> None:
+    """``upsample.X`` exists only where ``keras.X`` does (and then means the same thing)."""
+    keras_names = set(keras_reference("keras.__dir__").output)
+    assert set(upsample.__all__) <= keras_names

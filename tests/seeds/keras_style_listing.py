@@ -7,9 +7,15 @@ with ``import upsample as keras`` and changes nothing else.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+from upsample.utils import clear_session
+
+# Summaries are as wide as this many columns on both sides.
+COLUMNS = 100
 LISTING = Path(__file__).parent / "keras_style" / "004_autoencoder_keras_style.txt"
 # What the tests look at after a run (see support.keras_side_models.run_listing).
 KEEP = ("model", "reconstructions", "functional_reconstructions")
@@ -31,7 +37,13 @@ def port(source: str) -> str:
 
 
 def run_ours(scale: dict[str, Any]) -> dict[str, Any]:
-    """The ported listing, run by `run_listing` (whose own porting leaves it unchanged)."""
+    """The ported listing, run by `run_listing` (whose own porting leaves it unchanged),
+    with fresh automatic names and summaries COLUMNS wide, as on Keras's side."""
     from support.keras_side_models import run_listing
 
-    return run_listing([port(text())], "upsample", scale, list(KEEP))
+    clear_session()
+    try:
+        with mock.patch.dict(os.environ, {"COLUMNS": str(COLUMNS)}):
+            return run_listing([port(text())], "upsample", scale, list(KEEP))
+    finally:
+        clear_session()

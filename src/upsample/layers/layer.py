@@ -76,7 +76,7 @@ class Layer:
                 f"activity_regularizer={activity_regularizer!r}"
             )
         self.name = name if name is not None else auto_name(type(self).__name__)
-        self.dtype_policy_name = dtype_policies.get(dtype).name
+        self._dtype_policy = dtype_policies.get(dtype)
         self.built = False
         self._trainable = trainable
         self._own_weights: list[Variable] = []
@@ -93,17 +93,17 @@ class Layer:
 
     @property
     def dtype_policy(self) -> dtype_policies.DTypePolicy:
-        """The layer's `DTypePolicy` (from its ``dtype=`` argument)."""
-        return dtype_policies.DTypePolicy(self.dtype_policy_name)
+        """The layer's `DTypePolicy` (from its ``dtype=`` argument): its weights' dtype
+        (`dtype`) and that of its computations and outputs (`compute_dtype`)."""
+        return self._dtype_policy
 
     @property
     def dtype(self) -> str:
-        """The dtype of weights and computations."""
-        return self.dtype_policy_name
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self.dtype_policy_name
+        return self._dtype_policy.compute_dtype
 
     @property
     def input_dtype(self) -> str | None:
@@ -130,7 +130,7 @@ class Layer:
     ) -> Variable:
         """Create a weight, as Keras's `add_weight` (default initializer: glorot_uniform)."""
         init: Any = initializers.get(initializer if initializer is not None else "glorot_uniform")
-        dtype = dtype or self.dtype_policy_name
+        dtype = dtype or self.dtype
         name = name or f"variable_{len(self._own_weights)}"
         memory.check(
             memory.array_bytes(shape, dtype),
@@ -361,7 +361,7 @@ class Layer:
         multiple = isinstance(out_shape, list)
         out_shapes = out_shape if multiple else [out_shape]
         outputs = [
-            KerasTensor(s, self.dtype_policy_name, name=self.name, node=node, index=i)
+            KerasTensor(s, self.compute_dtype, name=self.name, node=node, index=i)
             for i, s in enumerate(out_shapes)
         ]
         node.outputs = outputs
@@ -397,7 +397,7 @@ class Layer:
             "dtype": {
                 "module": "keras",
                 "class_name": "DTypePolicy",
-                "config": {"name": self.dtype_policy_name},
+                "config": self._dtype_policy.get_config(),
                 "registered_name": None,
             },
         }
