@@ -57,6 +57,15 @@ def test_linear_two_to_four_by_hand(
 
 
 @pytest.mark.parametrize("route", ROUTES)
+def test_asymmetric_samples_past_the_last_centre_read_the_last_pixel(route: str | None) -> None:
+    """2 -> 8: s = o / 4 reaches 1.75; the tap at 2 is dropped, as TF 1 clamps its edge
+    (`jax.image.scale_and_translate` would zero the output at 1.75 > n - 0.5)."""
+    x = np.array([0.0, 8.0]).reshape(1, 2, 1)
+    out = upsample(x, size=4, interpolation="linear", coordinates="asymmetric", route=route)
+    np.testing.assert_allclose(out.ravel(), [0, 2, 4, 6, 8, 8, 8, 8], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("route", ROUTES)
 def test_align_corners_bicubic_by_hand(route: str | None) -> None:
     """Keys (a = -0.5) at distances 1/3 and 2/3: 7/9 and 1/3, renormalised to 0.7 and 0.3
     (the taps at distances 4/3 and 5/3 fall outside a 2-pixel input)."""

@@ -38,6 +38,13 @@ evaluated exactly, ``(o * n) // m``: PyTorch and TF 1 compute
 to 40 but not always beyond (factors 41 and 47 drop a pixel at the start of some
 blocks), nor for every other ratio.
 
+Outside the input nothing exists: the taps that fall there are dropped and the
+others renormalised, as `jax.image.resize` does.  Samples beyond the last
+centre therefore read the last pixel (with linear interpolation that is TF 1's
+clamped edge); the asymmetric convention has some when enlarging by more than 2
+(``s_o`` up to ``n - n / m``), where `jax.image.scale_and_translate` would zero
+the outputs whose ``s_o`` exceeds ``n - 0.5`` instead.
+
 The interpolating kernels weigh input ``j`` by ``kernel(|s_o - j| / width)``
 (`reference`), where ``width = max(spacing, 1)`` with `antialias` and 1 without:
 the spacing of the samples (``n / m``, or ``(n - 1) / (m - 1)`` for align_corners)

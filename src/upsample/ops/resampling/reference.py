@@ -12,8 +12,10 @@ an ``(m, n)`` matrix ``M``:
     resampling:      y = M x    along each spatial axis in turn (the operator is separable)
     its transpose:   x = M^T g  along each axis: the vector-Jacobian product
 
-JAX also zeroes outputs whose ``s_o`` lies outside ``[-0.5, n - 0.5]``; no
-convention here puts one there.  Axes whose length does not change are left
+`jax.image.resize` also zeroes outputs whose ``s_o`` lies outside ``[-0.5, n -
+0.5]``, which never happens with half-pixel centres; the asymmetric convention
+puts its last samples there when enlarging by more than 2, and reads the last
+pixel for them, as TF 1 does (`coordinates`).  Axes whose length does not change are left
 alone: every convention samples the pixel centres then, and every kernel is 1
 at distance 0 and 0 at the other integers (JAX skips them too).  The matrices
 are float64; results have the dtype of the input.  The fast routes compute the

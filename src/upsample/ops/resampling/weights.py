@@ -163,8 +163,8 @@ def _forward_rows(
 ) -> tuple[tuple[tuple[Tap, ...], ...], ...]:
     """``rows[p][i]``: the normalised taps of output ``f * i + p``.
 
-    Every sample position lies inside ``(-1/2, n - 1/2)`` when upsampling (in both
-    polyphase conventions), so JAX's zeroing of outside samples never applies.
+    No output is zeroed for lying outside the input (`reference`): samples past the
+    last centre read the last pixel.
     """
     return tuple(
         tuple(_normalised(taps, i, length) for i in range(length))
