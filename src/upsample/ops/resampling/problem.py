@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
@@ -20,7 +21,7 @@ class Resampling:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
 
-    @property
+    @functools.cached_property
     def factors(self) -> tuple[int, ...] | None:
         """The integer factor of every axis when each output length is one, else None."""
         if any(m % n if n else m for n, m in zip(self.inputs, self.outputs)):
