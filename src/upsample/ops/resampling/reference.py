@@ -24,8 +24,6 @@ same operator (`routes`); the tests check each of them against this one.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -36,7 +34,6 @@ from upsample.ops.resampling.weights import KERNELS, MIN_WEIGHT_SUM, NEAREST
 Array = NDArray[np.floating]
 
 
-@functools.lru_cache(maxsize=64)
 def matrix(
     method: str,
     input_length: int,
@@ -44,20 +41,17 @@ def matrix(
     coordinates: str = "half_pixel",
     antialias: bool = False,
 ) -> NDArray[np.float64]:
-    """The ``(output_length, input_length)`` operator of one axis (read-only)."""
+    """The ``(output_length, input_length)`` operator of one axis."""
     inputs = np.arange(input_length)
     if method == NEAREST:
         chosen = nearest_indices(coordinates, input_length, output_length)
-        found = (chosen[:, None] == inputs[None, :]).astype(np.float64)
-    else:
-        _, kernel = KERNELS[method]
-        width = max(spacing(coordinates, input_length, output_length), 1.0) if antialias else 1.0
-        sample = sample_positions(coordinates, input_length, output_length)
-        weights = kernel(np.abs(sample[:, None] - inputs[None, :]) / width)
-        total = weights.sum(axis=1, keepdims=True)
-        found = np.where(np.abs(total) > MIN_WEIGHT_SUM, weights / total, 0.0)
-    found.flags.writeable = False
-    return found
+        return (chosen[:, None] == inputs[None, :]).astype(np.float64)
+    _, kernel = KERNELS[method]
+    width = max(spacing(coordinates, input_length, output_length), 1.0) if antialias else 1.0
+    sample = sample_positions(coordinates, input_length, output_length)
+    weights = kernel(np.abs(sample[:, None] - inputs[None, :]) / width)
+    total = weights.sum(axis=1, keepdims=True)
+    return np.where(np.abs(total) > MIN_WEIGHT_SUM, weights / total, 0.0)
 
 
 def resample(problem: Resampling, source: Array, transpose: bool) -> Array:
