@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,7 +53,7 @@ def upsample(
     method, fmt, spatial = _check_arguments(x.shape, interpolation, coordinates, data_format, "x")
     factors = normalize_tuple(size, len(spatial), "size")
     wide = tuple(resize_output_length(n, f) for n, f in zip(spatial, factors))
-    problem = Resampling(method, coordinates, False, spatial, wide)
+    problem = _problem(method, coordinates, False, spatial, wide)
     return _resample(x, problem, fmt, False, route)
 
 
@@ -82,7 +83,7 @@ def upsample_vjp(
             f"a multiple of its factor. Received: grad.shape={grad.shape}, size={factors}"
         )
     narrow = tuple(n // f for n, f in zip(wide, factors))
-    problem = Resampling(method, coordinates, False, narrow, wide)
+    problem = _problem(method, coordinates, False, narrow, wide)
     return _resample(grad, problem, fmt, True, route)
 
 
@@ -107,7 +108,7 @@ def resize(
     x = as_float(x, "x")
     method, fmt, spatial = _check_arguments(x.shape, interpolation, coordinates, data_format, "x")
     lengths = normalize_tuple(size, len(spatial), "size")
-    problem = Resampling(method, coordinates, _check_antialias(antialias), spatial, lengths)
+    problem = _problem(method, coordinates, _check_antialias(antialias), spatial, lengths)
     return _resample(x, problem, fmt, False, route)
 
 
@@ -131,8 +132,20 @@ def resize_vjp(
         grad.shape, interpolation, coordinates, data_format, "grad"
     )
     spatial = normalize_tuple(input_size, len(lengths), "input_size")
-    problem = Resampling(method, coordinates, _check_antialias(antialias), spatial, lengths)
+    problem = _problem(method, coordinates, _check_antialias(antialias), spatial, lengths)
     return _resample(grad, problem, fmt, True, route)
+
+
+@functools.lru_cache(maxsize=256)
+def _problem(
+    method: str,
+    coordinates: str,
+    antialias: bool,
+    inputs: tuple[int, ...],
+    outputs: tuple[int, ...],
+) -> Resampling:
+    """One instance per distinct problem, so that small calls do not rebuild it (microseconds)."""
+    return Resampling(method, coordinates, antialias, inputs, outputs)
 
 
 def _resample(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -12,7 +11,8 @@ class Resampling:
 
     `method` is a canonical interpolation name, `coordinates` one of
     `coordinates.COORDINATES`; `antialias` widens the kernel along axes that
-    shrink.  The transposed operator maps `outputs` back to `inputs`.
+    shrink.  The transposed operator maps `outputs` back to `inputs`.  `factors`
+    is the integer factor of every axis when each output length is one, else None.
     """
 
     method: str
@@ -20,13 +20,12 @@ class Resampling:
     antialias: bool
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
+    factors: tuple[int, ...] | None = field(init=False, compare=False)
 
-    @functools.cached_property
-    def factors(self) -> tuple[int, ...] | None:
-        """The integer factor of every axis when each output length is one, else None."""
-        if any(m % n if n else m for n, m in zip(self.inputs, self.outputs)):
-            return None
-        return tuple(m // n if n else 1 for n, m in zip(self.inputs, self.outputs))
+    def __post_init__(self) -> None:
+        multiples = all(m % n == 0 if n else m == 0 for n, m in zip(self.inputs, self.outputs))
+        factors = tuple(m // n if n else 1 for n, m in zip(self.inputs, self.outputs))
+        object.__setattr__(self, "factors", factors if multiples else None)
 
     @property
     def identity(self) -> bool:
