@@ -26,7 +26,7 @@ NEVER_IMPORTS = {
 # Imports inside functions, and why they are there.
 LOCAL_IMPORTS_ALLOWED = {
     ("models/saving_hook.py", "upsample.saving"): "the hook from models up to saving",
-    ("cli/compare.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("cli/compare_autoencoders.py", "upsample.cli.compare_report"): "matplotlib is slow to import",
     ("cli/demo.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/training.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/explain.py", "upsample.reports.plots"): "matplotlib is slow to import",

@@ -18,7 +18,7 @@ with them.
 """
 EPILOG = """\
 examples:
-  upsample compare                 train both autoencoders, write ./report/report.html
+  upsample compare                 six decoders that differ only in upsampling: ./report
   upsample demo                    the 2x2 demonstrations, printed and drawn in ./demo
   upsample train ae-transpose      train one autoencoder into ./runs/...
   upsample summary ae-upsampling   a model's layers and parameters
