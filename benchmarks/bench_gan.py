@@ -272,7 +272,7 @@ def report(results: Results, args: argparse.Namespace, env: dict[str, str], data
         + (
             f"the first {args.check_steps} MNIST batches"
             if args.check_images == "mnist"
-            else "uniform noise in [0, 1), --check-images uniform"
+            else "uniform noise in [0, 1), the default --check-images uniform"
         )
         + "), latents and label noise (the discriminator's Dropout at rate 0: the frameworks "
         "would draw "
@@ -317,8 +317,9 @@ def report(results: Results, args: argparse.Namespace, env: dict[str, str], data
         "over the background of the real images, and their bias gradients (sums over those "
         "positions) differ, while the kernel gradients agree (the inputs there are 0). "
         "Adam's first step turns that into a whole learning rate on the conv biases, and "
-        "the g_loss of step 1 differs by a few 1e-4. `--check-images uniform` (no exact "
-        "zeros) shows whether anything else differs.",
+        "the g_loss of step 1 differs by a few 1e-4 (`--check-images mnist` shows it). So "
+        "the check steps take uniform noise by default: no exact zeros, and then every "
+        "difference is a real one.",
         "- Keras on TensorFlow computes binary cross-entropy from the sigmoid's logits "
         "(Keras 3 keeps them on the sigmoid output), without the [1e-7, 1 - 1e-7] clipping "
         "that upsample and the PyTorch twin apply: the same loss away from saturation.",
@@ -362,9 +363,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--check-images",
         choices=("mnist", "uniform"),
-        default="mnist",
-        help="real images of the check steps: the first MNIST batches (default), or uniform "
-        "noise in [0, 1), which has no exact zeros (see LeakyReLU'(0) in the notes)",
+        default="uniform",
+        help="real images of the check steps: uniform noise in [0, 1) (default: no exact "
+        "zeros, where the frameworks' LeakyReLU'(0) conventions differ; see the notes), or "
+        "the first MNIST batches",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the weights and check draws (default 0)"
