@@ -63,9 +63,12 @@ class ZooModel:
         optimizer (one each) and loss; keyword arguments go to the generator's builder."""
         if self.discriminator is None:
             raise ValueError(f"{self.name!r} is not a GAN generator (its task is {self.task!r}).")
+        # The discriminator first: after the same `set_random_seed`, every generator
+        # then meets the same initial discriminator (weights and dropout stream).
+        discriminator = self.discriminator()
         generator = self.build(**hyperparameters)
         latent_dim = int(generator.input_shape[-1])  # type: ignore[attr-defined]
-        gan = GAN(self.discriminator(), generator, latent_dim, seed=seed)
+        gan = GAN(discriminator, generator, latent_dim, seed=seed)
         gan.compile(
             d_optimizer=self.optimizer_instance(learning_rate),
             g_optimizer=self.optimizer_instance(learning_rate),
@@ -131,6 +134,9 @@ _MODELS = (
     ),
     _generator(
         "generator-transpose-28", generators.generator_transpose_28, "Conv2DTranspose", "28x28"
+    ),
+    _generator(
+        "generator-sub-pixel-28", generators.generator_sub_pixel_28, "SubPixelConv2D", "28x28"
     ),
 )
 _BY_NAME = {model.name: model for model in _MODELS}
