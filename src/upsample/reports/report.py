@@ -12,6 +12,16 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
+
+
+class TableRow(Protocol):
+    """A line of a report's table: its cells, in the order of the report's header."""
+
+    def cells(self) -> list[str]: ...
+
+
+RowT = TypeVar("RowT", bound=TableRow)
 
 
 @dataclass(frozen=True)
@@ -61,25 +71,28 @@ def format_loss(value: float | None) -> str:
 
 @dataclass(frozen=True)
 class Figure:
-    """A PNG in the report folder and what it shows."""
+    """A PNG (or an animated GIF) in the report folder and what it shows."""
 
     path: Path
     caption: str
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(Generic[RowT]):
+    """A title, an introduction, one table (`header` over `rows`), figures, notes, details."""
+
     title: str
     intro: str
-    rows: Sequence[Row]
+    rows: Sequence[RowT]
     figures: Sequence[Figure]
     notes: Sequence[str] = ()
     details: dict[str, str] = field(default_factory=dict)
+    header: Sequence[str] = tuple(HEADER)
 
     def markdown(self) -> str:
         """GitHub-flavoured Markdown; images are linked by file name (same folder)."""
         lines = [f"# {self.title}", "", self.intro, ""]
-        lines += ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        lines += ["| " + " | ".join(self.header) + " |", "|" + "---|" * len(self.header)]
         lines += ["| " + " | ".join(row.cells()) + " |" for row in self.rows]
         lines.append("")
         for figure in self.figures:
@@ -93,7 +106,7 @@ class Report:
     def html(self) -> str:
         """A single HTML page with the images embedded; every text is escaped."""
         e = html.escape
-        head = "".join(f"<th>{e(name)}</th>" for name in HEADER)
+        head = "".join(f"<th>{e(name)}</th>" for name in self.header)
         body = "".join(
             "<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row.cells()) + "</tr>"
             for row in self.rows
@@ -119,8 +132,13 @@ class Report:
         )
 
 
+# The figures' file types, by suffix: PNG pictures and GIF animations.
+_MEDIA_TYPES = {".png": "image/png", ".gif": "image/gif"}
+
+
 def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    media = _MEDIA_TYPES[path.suffix.lower()]
+    return f"data:{media};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 _CSS = (
