@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from upsample import zoo
-from upsample.cli import common, data, options, training
+from upsample.cli import common, compare_generators, data, options, training
 from upsample.reports import report
 from upsample.reports.files import versions, write_text
 
@@ -49,12 +49,15 @@ def add_parser(commands: Any) -> None:
         formatter_class=common.HelpFormatter,
     )
     options.add_training_options(parser, epochs=DEFAULT_EPOCHS, data_default=DEFAULT_DATA)
+    compare_generators.add_options(parser)
     common.add_output_options(parser, "report")
     common.add_quiet(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task == "generator" or args.models is not None:
+        return compare_generators.run(args)  # which refuses --models for autoencoders
     console = common.Console(args.quiet)
     folder = common.output_folder(args.output or Path("report"), overwrite=args.overwrite)
     digits = data.load_digits(args.data, args.limit, args.validation_split, console)

@@ -1,4 +1,4 @@
-"""`upsample train MODEL`: train a zoo autoencoder on MNIST into a run folder."""
+"""`upsample train MODEL`: train a zoo autoencoder, or a zoo generator as a GAN, on MNIST."""
 
 from __future__ import annotations
 
@@ -7,12 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from upsample import zoo
-from upsample.cli import common, data, options, resume, training
+from upsample.cli import common, data, gan_training, options, resume, training
 
 DESCRIPTION = """\
 Train a zoo autoencoder on MNIST (images scaled to [0, 1], the image as its own
 target), with the seed's loss, optimizer and batch size unless told otherwise,
 and write a run folder.
+
+Or train a 28x28 zoo generator as a GAN against its discriminator (the Keras
+DCGAN example's train_step; DCGAN's Adam, learning rate 0.0002 and beta_1 0.5,
+batch size 128), on every image (no validation split), scoring 1,000 samples
+after every epoch with a digit classifier trained here: a Fréchet distance on
+its features (not the published Inception FID: comparable only within this
+tool), the number of digit classes drawn, the classifier's confidence and the
+checkerboard measures.
 """
 # Both autoencoder seeds train for 25 epochs.
 SEED_EPOCHS = 25
@@ -25,17 +33,24 @@ examples:
   upsample train ae-transpose --epochs 5 --output runs/transpose
   upsample train ae-transpose --epochs 10 --output runs/transpose --resume
       carry the same run on to epoch 10, on the same images
+  upsample train generator-transpose-28 --data sample --epochs 5 --output runs/gan
+      a GAN on the bundled sample, samples and scores after each epoch
 
-The run folder gets config.json, history.json, history.csv, model.keras,
-summary.txt, loss.png, reconstructions.png and result.json. An interrupted run
-(Ctrl-C, even in the first epoch) prints the command that carries it on.
+An autoencoder's run folder gets config.json, history.json, history.csv,
+model.keras, summary.txt, loss.png, reconstructions.png and result.json; a
+generator's gets config.json, history.json, history.csv, checkpoint/ (both
+networks), summary.txt, samples/epoch-NNN.png, samples.gif, scores.png and
+result.json. An interrupted run (Ctrl-C, even in the first epoch) prints the
+command that carries it on. A GAN that diverges (a loss that is not finite, or
+a discriminator loss stuck near 0) stops with the epoch and step, exit code 1.
+Seed 001's 10x10 generators are not trained (see 'upsample summary').
 """
 
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "train",
-        help="train a zoo autoencoder on MNIST",
+        help="train a zoo autoencoder, or a generator as a GAN, on MNIST",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=common.HelpFormatter,
@@ -43,8 +58,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "model",
         metavar="MODEL",
-        type=common.model_name("autoencoder"),
-        help=f"the autoencoder to train: {', '.join(zoo.names('autoencoder'))}",
+        type=common.model_name(),
+        help=f"the model to train: {', '.join(zoo.names())}",
     )
     options.add_training_options(parser, epochs=SEED_EPOCHS, data_default="auto")
     parser.add_argument(
@@ -62,6 +77,14 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     console = common.Console(args.quiet)
     entry = zoo.get(args.model)
+    generator = entry.task == "generator"
+    if generator:
+        gan_training.check_trainable(entry)
+        if "validation_split" in options.given(args):
+            raise common.UsageError(
+                f"--validation-split does not apply to {entry.name}: a GAN trains on every "
+                "image and its samples are scored against the test images"
+            )
     previous = None
     data_option, allow_sample = args.data, True
     if args.resume:
@@ -76,32 +99,47 @@ def run(args: argparse.Namespace) -> int:
         common.check_writable(folder)
     else:
         folder = args.output or Path("runs") / f"{entry.name}-{common.timestamp()}"
-        if (folder / training.MODEL_FILE).is_file() and not args.overwrite:
+        if resume.saved_state(folder, entry).exists() and not args.overwrite:
             raise common.UsageError(
                 f"--output {folder} holds a run: carry it on with --resume, or pass "
                 "--overwrite to replace it"
             )
         folder = common.output_folder(folder, overwrite=args.overwrite)
-    digits = data.load_digits(
-        data_option, args.limit, args.validation_split, console, allow_sample=allow_sample
-    )
+    split = 0.0 if generator else args.validation_split
+    digits = data.load_digits(data_option, args.limit, split, console, allow_sample=allow_sample)
     if previous is not None:
         resume.check_same_images(previous, digits)
+    config = {"command": "train", "options": options.options_record(args)}
+    history = None if previous is None else previous.history
     try:
-        result = training.train_run(
-            entry,
-            digits,
-            options.settings_from(args, entry),
-            folder,
-            console,
-            config={"command": "train", "options": options.options_record(args)},
-            previous=None if previous is None else previous.history,
-        )
+        if generator:
+            return _train_generator(entry, digits, args, folder, console, config, history)
+        return _train_autoencoder(entry, digits, args, folder, console, config, history)
     except KeyboardInterrupt:
-        # The model and history are saved before training and after every epoch.
-        if (folder / training.MODEL_FILE).is_file():
+        # The model (or checkpoint) and history are saved before training and after every epoch.
+        if resume.saved_state(folder, entry).exists():
             console.note(f"Interrupted. To carry on: {resume.command(entry, folder, args)}")
         raise
+
+
+def _train_autoencoder(
+    entry: zoo.ZooModel,
+    digits: data.Digits,
+    args: argparse.Namespace,
+    folder: Path,
+    console: common.Console,
+    config: dict[str, Any],
+    previous: dict[str, list[float]] | None,
+) -> int:
+    result = training.train_run(
+        entry,
+        digits,
+        options.settings_from(args, entry),
+        folder,
+        console,
+        config=config,
+        previous=previous,
+    )
     val = result.final("val_loss")
     console.say(
         f"{entry.name}: loss {result.final('loss'):.4f}"
@@ -109,4 +147,38 @@ def run(args: argparse.Namespace) -> int:
         + f" after {len(result.history['loss'])} epoch(s), {result.seconds:.1f} s"
     )
     console.say(f"Wrote {folder}/: model.keras, history.json, loss.png, reconstructions.png, ...")
+    return 0
+
+
+def _train_generator(
+    entry: zoo.ZooModel,
+    digits: data.Digits,
+    args: argparse.Namespace,
+    folder: Path,
+    console: common.Console,
+    config: dict[str, Any],
+    previous: dict[str, list[float]] | None,
+) -> int:
+    judge = gan_training.prepare_judge(digits, console)
+    for line in gan_training.judge_lines(judge):
+        console.say(line)
+    settings = options.Settings(
+        epochs=args.epochs,
+        batch_size=args.batch_size or entry.batch_size,
+        validation_split=0.0,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+    )
+    result = gan_training.train_gan_run(
+        entry, digits, judge, settings, folder, console, config=config, previous=previous
+    )
+    console.say(gan_training.result_line(result, judge))
+    if result.divergence is not None:
+        console.error(
+            f"{entry.name}: {result.divergence.describe()} The run folder keeps its "
+            f"{len(result.history.get('d_loss', []))} finished epoch(s); carrying it on would "
+            "diverge again: start a new run with a smaller --learning-rate"
+        )
+        return 1
+    console.say(f"Wrote {folder}/: checkpoint/, history.json, samples.gif, scores.png, ...")
     return 0
