@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from upsample import zoo
@@ -80,13 +80,7 @@ def run(args: argparse.Namespace) -> int:
     for index, entry in enumerate(entries, start=1):
         (folder / entry.name).mkdir(exist_ok=True)
         console.say(f"\n[{index}/{len(entries)}] {entry.name} ({entry.upsampling})")
-        settings = options.Settings(
-            epochs=epochs,
-            batch_size=args.batch_size or entry.batch_size,
-            validation_split=0.0,
-            learning_rate=args.learning_rate,
-            seed=args.seed,
-        )
+        settings = replace(options.settings_from(args, entry), epochs=epochs, validation_split=0.0)
         result = gan_training.train_gan_run(
             entry, digits, judge, settings, folder / entry.name, console, config=config
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,12 +110,17 @@ def run(args: argparse.Namespace) -> int:
     digits = data.load_digits(data_option, args.limit, split, console, allow_sample=allow_sample)
     if previous is not None:
         resume.check_same_images(previous, digits)
-    config = {"command": "train", "options": options.options_record(args)}
-    history = None if previous is None else previous.history
+    job = _Job(
+        entry,
+        digits,
+        args,
+        folder,
+        console,
+        config={"command": "train", "options": options.options_record(args)},
+        previous=None if previous is None else previous.history,
+    )
     try:
-        if generator:
-            return _train_generator(entry, digits, args, folder, console, config, history)
-        return _train_autoencoder(entry, digits, args, folder, console, config, history)
+        return _train_generator(job) if generator else _train_autoencoder(job)
     except KeyboardInterrupt:
         # The model (or checkpoint) and history are saved before training and after every epoch.
         if resume.saved_state(folder, entry).exists():
@@ -122,23 +128,29 @@ def run(args: argparse.Namespace) -> int:
         raise
 
 
-def _train_autoencoder(
-    entry: zoo.ZooModel,
-    digits: data.Digits,
-    args: argparse.Namespace,
-    folder: Path,
-    console: common.Console,
-    config: dict[str, Any],
-    previous: dict[str, list[float]] | None,
-) -> int:
+@dataclass(frozen=True)
+class _Job:
+    """A training run to do: what, on what, where, and the history it carries on."""
+
+    entry: zoo.ZooModel
+    digits: data.Digits
+    args: argparse.Namespace
+    folder: Path
+    console: common.Console
+    config: dict[str, Any]
+    previous: dict[str, list[float]] | None
+
+
+def _train_autoencoder(job: _Job) -> int:
+    entry, console = job.entry, job.console
     result = training.train_run(
         entry,
-        digits,
-        options.settings_from(args, entry),
-        folder,
+        job.digits,
+        options.settings_from(job.args, entry),
+        job.folder,
         console,
-        config=config,
-        previous=previous,
+        config=job.config,
+        previous=job.previous,
     )
     val = result.final("val_loss")
     console.say(
@@ -146,31 +158,28 @@ def _train_autoencoder(
         + (f", val_loss {val:.4f}" if val is not None else "")
         + f" after {len(result.history['loss'])} epoch(s), {result.seconds:.1f} s"
     )
-    console.say(f"Wrote {folder}/: model.keras, history.json, loss.png, reconstructions.png, ...")
+    console.say(
+        f"Wrote {job.folder}/: model.keras, history.json, loss.png, reconstructions.png, ..."
+    )
     return 0
 
 
-def _train_generator(
-    entry: zoo.ZooModel,
-    digits: data.Digits,
-    args: argparse.Namespace,
-    folder: Path,
-    console: common.Console,
-    config: dict[str, Any],
-    previous: dict[str, list[float]] | None,
-) -> int:
-    judge = gan_training.prepare_judge(digits, console)
+def _train_generator(job: _Job) -> int:
+    entry, console = job.entry, job.console
+    judge = gan_training.prepare_judge(job.digits, console)
     for line in gan_training.judge_lines(judge):
         console.say(line)
-    settings = options.Settings(
-        epochs=args.epochs,
-        batch_size=args.batch_size or entry.batch_size,
-        validation_split=0.0,
-        learning_rate=args.learning_rate,
-        seed=args.seed,
-    )
+    # A GAN trains on every image: its samples are compared with the test images.
+    settings = replace(options.settings_from(job.args, entry), validation_split=0.0)
     result = gan_training.train_gan_run(
-        entry, digits, judge, settings, folder, console, config=config, previous=previous
+        entry,
+        job.digits,
+        judge,
+        settings,
+        job.folder,
+        console,
+        config=job.config,
+        previous=job.previous,
     )
     console.say(gan_training.result_line(result, judge))
     if result.divergence is not None:
@@ -180,5 +189,5 @@ def _train_generator(
             "diverge again: start a new run with a smaller --learning-rate"
         )
         return 1
-    console.say(f"Wrote {folder}/: checkpoint/, history.json, samples.gif, scores.png, ...")
+    console.say(f"Wrote {job.folder}/: checkpoint/, history.json, samples.gif, scores.png, ...")
     return 0
