@@ -233,10 +233,6 @@ class GanRunResult:
         """Real images per second of training steps (each a discriminator and a generator step)."""
         return self.steps * self.settings.batch_size / max(self.train_seconds, 1e-9)
 
-    def last(self, key: str) -> float | None:
-        values = self.history.get(key)
-        return values[-1] if values else None
-
     def record(self) -> dict[str, Any]:
         final = None
         if self.final is not None:

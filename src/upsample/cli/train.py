@@ -43,7 +43,8 @@ generator's gets config.json, history.json, history.csv, checkpoint/ (both
 networks), summary.txt, samples/epoch-NNN.png, samples.gif, scores.png and
 result.json. An interrupted run (Ctrl-C, even in the first epoch) prints the
 command that carries it on. A GAN that diverges (a loss that is not finite, or
-a discriminator loss stuck near 0) stops with the epoch and step, exit code 1.
+either network's loss near 0 for 100 steps in a row) stops and names the epoch
+and step, with exit code 1.
 Seed 001's 10x10 generators are not trained (see 'upsample summary').
 """
 
