@@ -90,13 +90,9 @@ def run(args: argparse.Namespace) -> int:
     write_text(folder / "report.md", document.markdown())
     write_text(folder / "report.html", document.html())
     console.say("")
-    widths = [max(len(row.cells()[i]) for row in document.rows) for i in (0, 4, 5)]
+    width = max(len(row.model) for row in document.rows)
     for row in document.rows:
-        name, fd, classes = (row.cells()[i] for i in (0, 4, 5))
-        console.say(
-            f"{name:{widths[0]}}  FD {fd:>{widths[1]}}  classes {classes:>{widths[2]}}"
-            f"  {row.cells()[-3]}"
-        )
+        console.say(f"{row.model:{width}}  {row.summary()}")
     console.say(f"Wrote {folder / 'report.html'} and {folder / 'report.md'}")
     diverged = [r for r in results if r.divergence is not None]
     for result in diverged:
@@ -164,6 +160,17 @@ class GeneratorRow:
             ]
         return [self.model, self.upsampling, *run[:2], *scores, *run[2:]]
 
+    def summary(self) -> str:
+        """The line printed at the end: the main scores, and the time."""
+        if self.scores is None:
+            return "no epoch finished"
+        diversity = self.scores.diversity
+        line = (
+            f"FD {self.scores.frechet_distance:6.1f}  classes {diversity.effective_classes:4.1f}"
+            f"  confidence (median) {diversity.confidence_quantiles()[1]:.2f}"
+        )
+        return line if self.result is None else f"{line}  {self.result.seconds:6.1f} s"
+
 
 def _rows(results: Sequence[gan_training.GanRunResult]) -> list[GeneratorRow]:
     rows = [GeneratorRow(r.entry.name, r.entry.upsampling, r.final, r) for r in results]
@@ -210,11 +217,12 @@ def _report(
         "one on.",
     ]
     return report.Report(
-        title="UpSampling2D vs Conv2DTranspose: GAN generators of MNIST digits",
+        title=" vs ".join(r.entry.upsampling for r in results) + ": GAN generators of digits",
         intro=(
             f"Seed 001's generators at MNIST's size ({names}), trained as GANs for "
             f"{settings.epochs} epoch(s) of {first.train_images:,} images "
-            f"(batch size {settings.batch_size}). Data: {digits.source.describe()}."
+            f"(batch size {settings.batch_size}). Data: {digits.source.describe()}. "
+            f"Scores: {judge.description}; real digits score FD {judge.floor:.2f} (the floor)."
         ),
         rows=_rows(results),
         header=HEADER,
