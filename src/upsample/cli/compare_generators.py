@@ -21,12 +21,12 @@ from upsample.reports import report
 from upsample.reports.files import versions, write_text
 
 MODELS = ("generator-upsampling-28", "generator-transpose-28")
-DEFAULT_EPOCHS = 5
+DEFAULT_EPOCHS = 4
 DEFAULT_OUTPUT = "report-generators"
 TASK_HELP = (
     "what to compare: the seeds' autoencoders, or the 28x28 GAN generators (UpSampling2D "
     "and Conv2DTranspose; see --models) trained against the same discriminator, with the "
-    f"same data, seed and steps: {DEFAULT_EPOCHS} epochs by default, batch size 128, into "
+    f"same data, seed and steps: {DEFAULT_EPOCHS} epochs by default, batch size 64, into "
     f"./{DEFAULT_OUTPUT}"
 )
 

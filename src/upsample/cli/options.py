@@ -68,7 +68,7 @@ def add_training_options(
         type=positive_int,
         metavar="N",
         help="images per gradient step (default: the seed's: ae-upsampling 25, ae-transpose "
-        "1000; DCGAN's 128 for the generators)",
+        "1000; 64 for the generators, as Keras's MNIST DCGAN example)",
     )
     parser.add_argument(
         "--validation-split",

@@ -16,8 +16,8 @@ target), with the seed's loss, optimizer and batch size unless told otherwise,
 and write a run folder.
 
 Or train a 28x28 zoo generator as a GAN against its discriminator (the Keras
-DCGAN example's train_step; DCGAN's Adam, learning rate 0.0002 and beta_1 0.5,
-batch size 128), on every image (no validation split), scoring 1,000 samples
+DCGAN example's train_step; DCGAN's Adam, learning rate 0.0002 and beta_1 0.5;
+batch size 64), on every image (no validation split), scoring 1,000 samples
 after every epoch with a digit classifier trained here: a Fréchet distance on
 its features (not the published Inception FID: comparable only within this
 tool), the number of digit classes drawn, the classifier's confidence and the

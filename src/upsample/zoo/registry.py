@@ -83,6 +83,11 @@ _ADAM = MappingProxyType({"class_name": "Adam", "config": MappingProxyType({})})
 _DCGAN_ADAM = MappingProxyType(
     {"class_name": "Adam", "config": MappingProxyType({"learning_rate": 0.0002, "beta_1": 0.5})}
 )
+# Keras's MNIST DCGAN example's batch size (DCGAN's is 128): twice the steps per epoch.
+# Measured on the bundled sample (376 steps at 64 against 188 at 128, same seed): the
+# Conv2DTranspose generator is still one grey blob after 188 steps at 128 (FD 190 to
+# 218 over three seeds) but draws 6 kinds of digit after 376 at 64 (FD 57).
+GAN_BATCH_SIZE = 64
 
 
 def _autoencoder(
@@ -114,7 +119,7 @@ def _generator(name: str, builder: Callable[..., Model], upsampling: str, size: 
         seed="001",
         upsampling=upsampling,
         description=f"GAN generator, 100-d latent vector -> {size} image, {upsampling}",
-        batch_size=128,
+        batch_size=GAN_BATCH_SIZE,
         epochs=None,
         loss="binary_crossentropy",
         optimizer=_DCGAN_ADAM,
