@@ -353,12 +353,12 @@ def runner_start(runner: str, threads: int) -> dict[str, Any]:
     details: dict[str, str] = {}
     if runner == "ours":
         import upsample
-        from upsample.ops import _parallel
+        from upsample import config
 
-        if _parallel.num_workers() != threads:
-            _parallel.set_num_workers(threads)
+        config.tune_allocator()  # as the `upsample` command does
+        config.set_num_threads(threads)
         versions = {"upsample": upsample.__version__, "numpy": np.__version__}
-        details["threads"] = f"{_parallel.num_workers()} kernel workers"
+        details["threads"] = f"{config.num_threads()} kernel workers"
         return {"versions": versions, "details": details}
     _quiet_warnings()
     versions = peer_versions(runner, threads)

@@ -14,8 +14,8 @@ Workloads (float32, channels_last, batch ``(N, S, S, C)`` = ``(32, 64, 64, 32)``
 
 "forward" is the op; "backward" is its vector-Jacobian product for a fixed output
 gradient, with respect to the input (and the kernel, for the convolutions; no bias).
-Ours are `upsample.ops.resample.upsample` / `upsample_vjp` and `upsample.ops.conv`'s
-`conv_transpose` / `conv_transpose_vjp` / `conv` / `conv_vjp`, run in this process.
+Ours are `upsample.ops`' `upsample` / `upsample_vjp`, `conv_transpose` /
+`conv_transpose_vjp` and `conv` / `conv_vjp`, run in this process.
 
 Peers (see ``_peers.py``), each in its own subprocess since Keras fixes its backend at
 import, each in its native layout (layout conversions are not timed):
@@ -213,22 +213,20 @@ def _arrays(result: Any) -> list[np.ndarray]:
 
 
 def build_ours(w: Workload, data: Data) -> Ours:
-    """Our kernels for `w`; raises ImportError when the module is not written yet."""
+    """Our kernels for `w`."""
+    from upsample import ops
+
     x, g, fmt = data.inputs, data.grads[w.key], "channels_last"
     if w.op == "resize":
-        from upsample.ops import resample  # type: ignore[attr-defined,unused-ignore]
-
         size = (w.scale, w.scale)
         return Ours(
             lambda: _arrays(
-                resample.upsample(x, size=size, interpolation=w.interpolation, data_format=fmt)
+                ops.upsample(x, size=size, interpolation=w.interpolation, data_format=fmt)
             ),
             lambda: _arrays(
-                resample.upsample_vjp(g, size=size, interpolation=w.interpolation, data_format=fmt)
+                ops.upsample_vjp(g, size=size, interpolation=w.interpolation, data_format=fmt)
             ),
         )
-    from upsample.ops import conv as ops
-
     k = data.kernels[w.key]
     args: dict[str, Any] = dict(strides=w.strides, padding=w.padding, data_format=fmt)
     if w.op == "conv_transpose":
@@ -619,10 +617,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def setup_ours(results: Results, data: Data, args: argparse.Namespace) -> dict[str, Ours]:
     """Build, warm up and check our ops; measure their memory; record references."""
-    from upsample.ops import _parallel
+    from upsample import config
 
-    if _parallel.num_workers() != args.threads:
-        _parallel.set_num_workers(args.threads)
+    config.tune_allocator()  # as the `upsample` command does
+    config.set_num_threads(args.threads)
     ours: dict[str, Ours] = {}
     for w in results.workloads:
         try:

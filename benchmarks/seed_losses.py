@@ -1,4 +1,4 @@
-"""Final losses of the seed autoencoders: `upsample compare` vs Keras 3, same data, same settings.
+"""Final losses of the seed autoencoders: `upsample train` vs Keras 3, same data, same settings.
 
 Not a speed benchmark (that is `bench_training.py`): this trains both seed
 autoencoders to the end, once with upsample and once with Keras 3 on TensorFlow,
@@ -8,11 +8,11 @@ side, their ratio ``ours / Keras``, and the time each side took.
 
 What each side runs, each in its own process (Keras fixes its backend at import):
 
-* ``upsample``: what ``upsample compare`` runs for each model: ``clear_session()``,
+* ``upsample``: what ``upsample train`` runs for each model: ``clear_session()``,
   ``set_random_seed(--seed)``, ``zoo.get(name).compiled()`` (the seed's layers, Adam
   with learning rate 0.001, binary crossentropy), then ``fit(x, x, epochs=E,
   batch_size=<the seed's>, validation_split=0.2)`` with its default shuffling;
-  without compare's per-epoch checkpoint, history files and figures;
+  without train's per-epoch checkpoint, history files and figures;
 * ``keras_tf``: Keras 3 on TensorFlow (``KERAS_BACKEND=tensorflow``):
   ``keras.utils.set_random_seed(--seed)``, the seed's listing verbatim with
   ``keras.layers`` (``_train_workers.seed_model``, also what ``bench_training.py``
@@ -24,7 +24,7 @@ as the seeds ask, drawn by its own random generator) and shuffles with its own
 generator, so the two runs are two draws of the same experiment, not the same
 arithmetic: ``bench_training.py`` checks the arithmetic, from the same weights.
 
-The data: ``upsample.cli.data.load_digits``, as ``upsample compare --data ...
+The data: ``upsample.cli.data.load_digits``, as ``upsample train --data ...
 --limit ...`` loads it (float32 / 255, shape (N, 28, 28, 1)), saved once and read by
 both sides.  Validation is the last 20% of the images, held out before shuffling
 (Keras's ``validation_split``).
@@ -62,7 +62,7 @@ from _common import PeerError, WorkerProcess, load_average, machine, progress, u
 from _peers import PEERS_BY_NAME
 
 HERE = Path(__file__).resolve().parent
-VALIDATION_SPLIT = 0.2  # upsample compare's default, as the seeds
+VALIDATION_SPLIT = 0.2  # upsample train's default, as the seeds
 SEED_EPOCHS = 25  # what the seeds train for
 
 
@@ -128,11 +128,12 @@ def _train(side: str, request: dict[str, Any], x: np.ndarray) -> dict[str, Any]:
     model_info = MODELS_BY_NAME[request["model"]]
     seed, epochs = int(request["seed"]), int(request["epochs"])
     if side == "ours":
-        from upsample import zoo
+        from upsample import config, zoo
         from upsample.callbacks import Callback
         from upsample.utils import clear_session, set_random_seed
 
-        clear_session()  # as upsample compare (training.train_run)
+        config.tune_allocator()  # as the `upsample` command does
+        clear_session()  # as upsample train (training.train_run)
         set_random_seed(seed)
         model = zoo.get(model_info.name).compiled(None)  # None: the seed's learning rate
     else:
@@ -209,7 +210,7 @@ class Run:
 
 
 def load_data(args: argparse.Namespace, directory: Path) -> tuple[str, str, int, int]:
-    """Save the images `upsample compare` would train on; (source kind, description, n, n)."""
+    """Save the images `upsample train` would train on; (source kind, description, n, n)."""
     from upsample.cli.common import Console
     from upsample.cli.data import load_digits, split_sizes
 
@@ -315,7 +316,7 @@ def report(
     kind, description, train, validation = data
     by = {(r.model.name, r.side.name): r for r in runs}
     models = list(dict.fromkeys(r.model for r in runs))
-    command = f"upsample compare --data {args.data} --epochs {args.epochs}" + (
+    command = f"upsample train MODEL --data {args.data} --epochs {args.epochs}" + (
         f" --limit {args.limit}" if args.limit else ""
     )
     lines = [
@@ -419,9 +420,9 @@ def report(
         "own shuffling order: the difference between the sides includes that run-to-run "
         "variation. `bench_training.py` checks that the arithmetic is the same (the same "
         "step losses from the same weights).",
-        "upsample side: what `upsample compare` runs for each model (clear_session, "
+        "upsample side: what `upsample train` runs for each model (clear_session, "
         "set_random_seed, zoo.get(name).compiled(), fit with validation_split and "
-        "shuffling), without compare's per-epoch checkpoint, history files and figures. "
+        "shuffling), without train's per-epoch checkpoint, history files and figures. "
         "Keras side: the seed's listing with keras.layers (`_train_workers.seed_model`), "
         "compile(optimizer='adam', loss='binary_crossentropy'), the same fit call; "
         "optimizers as built: "
@@ -483,7 +484,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         choices=("sample", "auto"),
         default="sample",
         help="'sample': the bundled 6,000 MNIST images (default); 'auto': as upsample "
-        "compare --data auto (the full dataset from the cache or a download)",
+        "train --data auto (the full dataset from the cache or a download)",
     )
     parser.add_argument("--epochs", type=int, default=SEED_EPOCHS, help="default 25, the seeds'")
     parser.add_argument("--limit", type=int, help="only the first N training images")

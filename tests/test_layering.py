@@ -26,10 +26,11 @@ NEVER_IMPORTS = {
 # Imports inside functions, and why they are there.
 LOCAL_IMPORTS_ALLOWED = {
     ("models/saving_hook.py", "upsample.saving"): "the hook from models up to saving",
-    ("cli/compare.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("cli/compare_autoencoders.py", "upsample.cli.compare_report"): "matplotlib is slow to import",
     ("cli/demo.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/training.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/explain.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("interop/engine.py", "upsample.interop.keras_training"): "imports Keras, an optional extra",
 }
 
 
@@ -97,6 +98,13 @@ def test_no_cycle_between_parts() -> None:
 def test_data_flows_one_way(part: str) -> None:
     reached = _reachable(_part_graph(), part)
     assert not reached & NEVER_IMPORTS[part], sorted(reached & NEVER_IMPORTS[part])
+
+
+def test_only_interop_imports_interop() -> None:
+    """`upsample.interop` imports Keras (an optional extra): nothing else may depend on it."""
+    graph = _part_graph()
+    users = sorted(part for part in graph if part != "interop" and "interop" in graph[part])
+    assert not users, users
 
 
 def test_imports_inside_functions_have_a_reason() -> None:

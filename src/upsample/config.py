@@ -1,7 +1,19 @@
-"""Global defaults, as `keras.config`: float type, fuzz factor and image data format."""
+"""Global defaults, as `keras.config` (float type, fuzz factor, image data format), and the
+controls of the runtime: threads, reusable buffers and the allocator.
+
+Importing `upsample` changes nothing in the process.  The kernels keep some
+state between calls to run fast, all of it in `upsample.runtime` and all of it
+under the control of the functions below: the worker threads (started by the
+first large kernel call), buffers of dead outputs and per-thread scratch
+(`release_buffers` gives them back), and glibc's malloc settings, which only
+`tune_allocator` applies (the `upsample` command and the benchmarks do; a
+library user may).  BLAS is held to one thread only while a kernel or a
+training step runs, and restored after.
+"""
 
 from __future__ import annotations
 
+from upsample import runtime
 from upsample.ops.shapes import DataFormat, normalize_data_format
 
 _FLOATX = "float32"
@@ -46,3 +58,51 @@ def set_image_data_format(data_format: str) -> None:
 def standardize_data_format(data_format: str | None) -> DataFormat:
     """`None` means the configured default, as in Keras layers."""
     return _IMAGE_DATA_FORMAT if data_format is None else normalize_data_format(data_format)
+
+
+# --------------------------------------------------------------------------- the runtime
+
+
+def num_threads() -> int:
+    """How many threads the kernels use (by default, every core this process may run on)."""
+    return runtime.num_threads()
+
+
+def set_num_threads(count: int | None) -> None:
+    """Let the kernels use `count` threads; None restores the default (every usable core).
+
+    Running worker threads are stopped; new ones start with the next large kernel call.
+    """
+    runtime.set_num_threads(count)
+
+
+def release_buffers() -> None:
+    """Give back the memory the kernels keep between calls: dead outputs held for reuse
+    and per-thread scratch buffers (the worker threads are stopped, restarted on demand)."""
+    runtime.release_buffers()
+
+
+def buffer_pool_limit() -> int:
+    """The most bytes of dead outputs kept for reuse by large outputs (default 256 MiB)."""
+    return runtime.pool_limit()
+
+
+def set_buffer_pool_limit(nbytes: int) -> None:
+    """Keep at most `nbytes` of dead outputs for reuse; 0 turns the pool off."""
+    runtime.set_pool_limit(nbytes)
+
+
+def tune_allocator() -> bool:
+    """Opt in to glibc malloc settings that keep freed memory mapped (faster training).
+
+    They apply to the whole process and last until it ends, so they are never
+    applied on import.  Nothing is done under another C library or when the
+    environment already sets malloc tunables.  Returns whether the settings are
+    in force.
+    """
+    return runtime.tune_allocator()
+
+
+def runtime_state() -> runtime.RuntimeState:
+    """Threads, pooled and scratch bytes, the pool limit and whether malloc is tuned."""
+    return runtime.state()

@@ -14,7 +14,7 @@ from upsample.analysis import (
     scatter_map,
     zero_inserted_input,
 )
-from upsample.ops.conv import conv, conv_transpose
+from upsample.ops import conv, conv_transpose
 
 
 def axes_of(geometry: dict[str, Any]) -> Any:

@@ -12,7 +12,7 @@ import pytest
 from analysis.geometries import layer_arguments, one_axis, several_axes
 from upsample.analysis import dc_imbalance, layer_phase_dc_gains, overlap_map, phase_dc_gains
 from upsample.layers import Conv2DTranspose
-from upsample.ops.conv import conv_transpose
+from upsample.ops import conv_transpose
 
 
 def interior_phase_values(geometry: dict[str, Any], kernel: np.ndarray) -> np.ndarray:

@@ -87,5 +87,5 @@ def test_bad_arguments_are_named() -> None:
         flat_response(model, value="1")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="start='decoder'"):
         flat_response(model, start="decoder")
-    with pytest.raises(ValueError, match="no UpSampling or Conv"):
+    with pytest.raises(ValueError, match="has no upsampling layer"):
         flat_response_imbalance(Sequential([Conv2D(1, 3, input_shape=(4, 4, 1))]))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from upsample.analysis import interpolation_weights, source_positions
-from upsample.ops.resample import upsample
+from upsample.ops import upsample
 
 
 def test_nearest_repeats_each_pixel() -> None:

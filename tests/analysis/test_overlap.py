@@ -11,7 +11,7 @@ import pytest
 from analysis.geometries import layer_arguments, one_axis, several_axes
 from upsample.analysis import layer_overlap, overlap_map
 from upsample.layers import Conv2DTranspose
-from upsample.ops.conv import conv_transpose
+from upsample.ops import conv_transpose
 
 
 def brute_force(geometry: dict[str, Any]) -> np.ndarray:

@@ -70,6 +70,27 @@ def test_an_autoencoder_on_test_digits(run: Run) -> None:
     assert "DC imbalance" in out  # n/a: a stride-1 transposed convolution has one phase
 
 
+def test_the_sub_pixel_and_resize_convolution_autoencoders(run: Run, tmp_path: Path) -> None:
+    """Issue 14's upsamplers are measured as upsampling layers (they were refused before)."""
+    code, out, err = run(
+        "artifacts", "ae-sub-pixel", "--images", "4", "--draws", "1", "--json", "s.json"
+    )
+    assert code == 0, err
+    assert "sub_pixel_conv2d (SubPixelConv2D, kernel 2x2, scale 2x2, DCR, input 4x4)" in out
+    assert "period 8x8" in out
+    measures = json.loads((tmp_path / "s.json").read_text())["measures"]
+    for name in ("sub_pixel_conv2d", "sub_pixel_conv2d_1", "sub_pixel_conv2d_2"):
+        dc = measures[f"{name}/dc_imbalance"]  # ICNR at initialisation: equal phase gains
+        assert dc["now"] == pytest.approx(0.0, abs=1e-6)
+        assert dc["initialization"][0] == pytest.approx(0.0, abs=1e-6)
+    code, out, err = run("artifacts", "ae-resize-conv", "--images", "4", "--draws", "1")
+    assert code == 0, err
+    assert "resize_conv2d (ResizeConv2D, size 2x2, nearest, then kernel 2x2, input 4x4)" in out
+    assert "one kernel for every phase: a flat input stays flat" in out
+    flat = next(line for line in out.splitlines()[::-1] if "phase-mean imbalance" in line)
+    assert flat.split()[-4:] == ["0.0000", "0.0000", "±", "0.0000"]
+
+
 def _icnr_generator(path: Path, rng: np.random.Generator) -> None:
     """A transposed convolution whose kernel is constant over 2x2 blocks: balanced phases."""
     model = Sequential(
@@ -114,7 +135,7 @@ def test_refusals_name_the_problem(run: Run, tmp_path: Path) -> None:
         (["unknown-model"], "'unknown-model' is neither a zoo model"),
         (["missing.keras"], "no such file: missing.keras"),
         (["broken.keras"], "cannot load broken.keras"),
-        (["plain.keras"], "plain.keras has no UpSampling or Conv*DTranspose layer"),
+        (["plain.keras"], "plain.keras has no upsampling layer (UpSampling*D, Conv*DTranspose"),
         (["odd-input.keras"], "takes inputs of shape (None, 7, 7, 3)"),
         (["ae-transpose", "--images", "0"], "argument --images: must be at least 1, got 0"),
         (["ae-transpose", "--images", "5000"], "--images 5000: the bundled MNIST sample has 1,000"),

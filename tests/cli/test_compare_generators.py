@@ -84,21 +84,31 @@ def test_quiet_compare_prints_nothing(run: Run, tmp_path: Path, small_npz: Path)
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--models", "generator-transpose-28"], "--models applies to --task generator only"),
+        (
+            ["--models", "generator-transpose-28"],  # the default task takes autoencoders
+            "--models generator-transpose-28: unknown model 'generator-transpose-28'",
+        ),
         (
             ["--task", "generator", "--models", "ae-transpose"],
-            "'ae-transpose' is an autoencoder; this command takes a generator",
+            "--models ae-transpose: 'ae-transpose' is an autoencoder; this command takes a "
+            "generator: generator-upsampling, generator-transpose, generator-upsampling-28, ",
         ),
-        (["--task", "generator", "--models", "generator-transpose"], "draws 10x10 images"),
+        (
+            ["--task", "generator", "--models", "generator-transpose-28,generator-transpose"],
+            "--models generator-transpose-28,generator-transpose: generator-transpose draws "
+            "10x10 images",
+        ),
         (
             ["--task", "generator", "--models", "generator-transpose-28,generator-transpose-28"],
-            "names a generator twice",
+            "'generator-transpose-28' is named twice",
         ),
-        (["--task", "generator", "--models", ","], "name at least one generator"),
+        (["--task", "generator", "--models", ","], "--models ,: an empty name"),
+        (["--task", "generator", "--models", "nope"], "--models nope: unknown model 'nope'"),
         (
-            ["--task", "generator", "--validation-split", "0.1"],
-            "--validation-split does not apply to --task generator",
+            ["--task", "generator", "--steps", "10"],
+            "--steps does not apply to --task generator: a GAN trains whole epochs (--epochs)",
         ),
+        (["--task", "generator", "--validation-split", "0.1"], "unrecognized arguments"),
         (["--task", "gan"], "argument --task: invalid choice: 'gan'"),
     ],
 )

@@ -25,8 +25,7 @@ from upsample.layers import (
     SubPixelConv2D,
     SubPixelConv3D,
 )
-from upsample.ops.conv import conv, conv_transpose
-from upsample.ops.resample import upsample
+from upsample.ops import conv, conv_transpose, upsample
 
 SUB_PIXEL = {1: SubPixelConv1D, 2: SubPixelConv2D, 3: SubPixelConv3D}
 TRANSPOSE = {1: Conv1DTranspose, 2: Conv2DTranspose, 3: Conv3DTranspose}

@@ -13,7 +13,7 @@ from support.layer_checks import assert_config_round_trip, assert_layer_gradient
 from upsample.initializers import ICNR, GlorotUniform, HeUniform
 from upsample.layers import Input, SubPixelConv1D, SubPixelConv2D, SubPixelConv3D
 from upsample.models import Sequential
-from upsample.ops.conv import conv
+from upsample.ops import conv
 from upsample.ops.pixel_shuffle import depth_to_space
 
 CLASSES = {1: SubPixelConv1D, 2: SubPixelConv2D, 3: SubPixelConv3D}

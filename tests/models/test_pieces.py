@@ -1,22 +1,28 @@
 """Training a batch in pieces, one per core (models/pieces.py), is the same step as one pass.
 
-The split is forced with `MIN_PIECE_BYTES` set to 1 byte and the worker count set
+The split is forced with `MIN_PIECE_BYTES` set to 1 byte and the thread count set
 to 2 or 3; the whole-batch path with `MIN_PIECE_BYTES` out of reach.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 
+from upsample import config
 from upsample.layers import Layer
 from upsample.layers.layer import Gradients
 from upsample.models import pieces
-from upsample.ops import _parallel
+
+
+@pytest.fixture(autouse=True)
+def _default_threads_after() -> Iterator[None]:
+    yield
+    config.set_num_threads(None)
 
 
 def conv_model(lib: SimpleNamespace) -> Any:
@@ -56,7 +62,7 @@ def train(
 
     monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", min_bytes)
     monkeypatch.setattr(pieces, "train_in_pieces", counted)
-    monkeypatch.setattr(_parallel, "num_workers", lambda: workers)
+    config.set_num_threads(workers)
     from upsample.optimizers import SGD
 
     model = build()
@@ -107,7 +113,7 @@ def test_models_whose_samples_interact_never_split(
     model.compile(optimizer="sgd", loss=loss)
     monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 1)
     monkeypatch.setattr(pieces, "train_in_pieces", never_split)
-    monkeypatch.setattr(_parallel, "num_workers", lambda: 2)
+    config.set_num_threads(2)
     x = rng.standard_normal((8, 6, 6, 1)).astype(np.float32)
     before = model.get_weights()[0].copy()
     loss_value = model.train_on_batch(x, np.zeros((8, 32), np.float32))

@@ -25,6 +25,7 @@ from upsample.ops.activations import (
     tanh,
     tanh_vjp,
 )
+from upsample.runtime import tuning
 
 KERAS_DOC_X = np.array([-10, -5, 0.0, 5, 10], np.float32)
 
@@ -336,8 +337,8 @@ def test_relu_gradient_of_a_large_array_is_selected_chunk_by_chunk(
     y = np.maximum(rng.standard_normal(grad.shape).astype(np.float32), 0)
     y.reshape(-1)[:6] = [0.0, 2.0, 0.0, 3.0, 0.0, 0.0]
     whole = relu_vjp(grad, None, y)
-    monkeypatch.setattr(activations, "_SELECT_WHOLE", 10)
-    monkeypatch.setattr(activations, "_SELECT_CHUNK", 64)
+    monkeypatch.setattr(tuning, "SELECT_WHOLE", 10)
+    monkeypatch.setattr(tuning, "SELECT_CHUNK", 64)
     chunked = relu_vjp(grad, None, y)
     np.testing.assert_array_equal(chunked.view(np.uint32), whole.view(np.uint32))
     expected = np.where(y > 0, grad, np.float32(0))

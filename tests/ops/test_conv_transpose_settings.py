@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from upsample.layers import Conv2DTranspose
-from upsample.ops.conv import conv_transpose
+from upsample.ops import conv_transpose
 from upsample.ops.output_size import conv_transpose_output_padding
 from upsample.ops.shapes import conv_transpose_settings
 

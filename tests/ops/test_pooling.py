@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from support.gradcheck import assert_adjoint, assert_vjp_matches_numerical
-from upsample.ops import _parallel, pooling
 from upsample.ops.pooling import average_pool, average_pool_vjp, max_pool, max_pool_vjp
+from upsample.runtime import tuning
 
 
 def image(rows: list[list[float]], dtype: type = np.float32) -> np.ndarray:
@@ -395,22 +397,19 @@ def _every_map(x: np.ndarray, g: np.ndarray, **kwargs: object) -> list[np.ndarra
     ],
 )
 def test_chunks_and_threads_do_not_change_the_numbers(
-    kwargs: dict[str, object], rng: np.random.Generator
+    kwargs: dict[str, object],
+    rng: np.random.Generator,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: Callable[[int], None],
 ) -> None:
     x = np.round(rng.standard_normal((7, 11, 10, 3)), 1).astype(np.float32)  # with ties
     y = max_pool(x, **kwargs)  # type: ignore[arg-type]
     g = rng.standard_normal(y.shape).astype(np.float32)
     whole = _every_map(x, g, **kwargs)
-    default, workers = pooling._CHUNK_BYTES, _parallel.num_workers()
-    try:
-        pooling._CHUNK_BYTES = 1
-        pooling._plan.cache_clear()
-        _parallel.set_num_workers(3)
-        chunked = _every_map(x, g, **kwargs)
-    finally:
-        pooling._CHUNK_BYTES = default
-        pooling._plan.cache_clear()
-        _parallel.set_num_workers(workers)
+    monkeypatch.setattr(tuning, "POOLING_CHUNK_BYTES", 1)
+    monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
+    threads(3)
+    chunked = _every_map(x, g, **kwargs)
     for a, b in zip(chunked, whole, strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -75,14 +75,6 @@ def _set_random_weights(layer: Layer, x: np.ndarray, rng: np.random.Generator) -
     layer.set_weights([w.astype(np.float32) for w in weights])
 
 
-def _compiled(reference: KerasReference) -> Any:
-    """`reference`, with Keras's layer call compiled as a whole by `jax.jit` (see `layer_vjp`).
-
-    XLA's compile time dominates a case: one compilation per operation is slower.
-    """
-    return lambda path, *args: reference(path, *args, jit=True)
-
-
 def _normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.standard_normal(shape).astype(np.float32)
 
@@ -160,13 +152,13 @@ CONV_TRANSPOSE_IDS = [f"{rank}d-{seed}" for rank, seed in CONV_TRANSPOSE_SEEDS]
 @pytest.mark.parametrize(("rank", "seed"), CONV_SEEDS, ids=CONV_IDS)
 def test_conv(rank: int, seed: int, keras_reference: KerasReference) -> None:
     layer, x = conv_case(rank, seed, transpose=False)
-    assert_matches_keras(_compiled(keras_reference), layer, x, np.random.default_rng(seed))
+    assert_matches_keras(keras_reference, layer, x, np.random.default_rng(seed))
 
 
 @pytest.mark.parametrize(("rank", "seed"), CONV_TRANSPOSE_SEEDS, ids=CONV_TRANSPOSE_IDS)
 def test_conv_transpose(rank: int, seed: int, keras_reference: KerasReference) -> None:
     layer, x = conv_case(rank, seed, transpose=True)
-    assert_matches_keras(_compiled(keras_reference), layer, x, np.random.default_rng(seed))
+    assert_matches_keras(keras_reference, layer, x, np.random.default_rng(seed))
 
 
 # --------------------------------------------------------------------------- Dense
@@ -191,7 +183,7 @@ def dense_case(seed: int, activation: str | None = None) -> tuple[Layer, np.ndar
 @pytest.mark.parametrize("seed", range(12))
 def test_dense(seed: int, keras_reference: KerasReference) -> None:
     layer, x = dense_case(seed)
-    assert_matches_keras(_compiled(keras_reference), layer, x, np.random.default_rng(seed))
+    assert_matches_keras(keras_reference, layer, x, np.random.default_rng(seed))
 
 
 # --------------------------------------------------------------------------- one training step
@@ -303,7 +295,7 @@ def test_upsampling(
     rank: int, seed: int, interpolation: str, keras_reference: KerasReference
 ) -> None:
     layer, x = upsampling_case(rank, seed, interpolation)
-    assert_matches_keras(_compiled(keras_reference), layer, x, np.random.default_rng(seed))
+    assert_matches_keras(keras_reference, layer, x, np.random.default_rng(seed))
 
 
 # --------------------------------------------------------------------------- pooling
@@ -350,7 +342,7 @@ POOLING_CASES = [
 )
 def test_pooling(mode: str, rank: int, seed: int, keras_reference: KerasReference) -> None:
     layer, x = pooling_case(mode, rank, seed)
-    assert_matches_keras(_compiled(keras_reference), layer, x, np.random.default_rng(seed))
+    assert_matches_keras(keras_reference, layer, x, np.random.default_rng(seed))
 
 
 # --------------------------------------------------------------------------- Reshape, Flatten
@@ -376,7 +368,7 @@ def reshape_case(seed: int) -> tuple[Layer, np.ndarray]:
 @pytest.mark.parametrize("seed", range(6))
 def test_reshape(seed: int, keras_reference: KerasReference) -> None:
     layer, x = reshape_case(seed)
-    assert_matches_keras(_compiled(keras_reference), layer, x, np.random.default_rng(seed))
+    assert_matches_keras(keras_reference, layer, x, np.random.default_rng(seed))
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -384,7 +376,7 @@ def test_flatten(seed: int, keras_reference: KerasReference) -> None:
     rng = np.random.default_rng(seed)
     shape = (int(rng.integers(1, 4)), *_ints(rng, 1, 5, 1 + seed % 4))  # ranks 2 to 5
     layer = L.Flatten(data_format=FORMATS[(seed // 4) % 2])
-    assert_matches_keras(_compiled(keras_reference), layer, _normal(rng, shape), rng)
+    assert_matches_keras(keras_reference, layer, _normal(rng, shape), rng)
 
 
 # --------------------------------------------------------------------------- Activation
@@ -399,4 +391,4 @@ def test_activation(name: str, seed: int, keras_reference: KerasReference) -> No
     rng = np.random.default_rng([seed, ACTIVATIONS.index(name)])
     shape = (int(rng.integers(1, 4)), *_ints(rng, 1, 6, 1 + seed))  # softmax: over the last axis
     x = (3 * rng.standard_normal(shape)).astype(np.float32)
-    assert_matches_keras(_compiled(keras_reference), L.Activation(name), x, rng)
+    assert_matches_keras(keras_reference, L.Activation(name), x, rng)

@@ -26,7 +26,6 @@ from support.keras_side_models import BUILDERS, gan, gan_step, summary_facts, up
 from support.reference import KerasReference
 from upsample import zoo
 from upsample.models import pieces
-from upsample.ops import _parallel
 from upsample.utils import clear_session
 
 MODULE = "support.keras_side_models"
@@ -156,7 +155,10 @@ def test_one_epoch_of_fit_matches_keras(
 
 
 def test_fit_in_pieces_matches_keras(
-    keras_reference: KerasReference, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+    keras_reference: KerasReference,
+    rng: np.random.Generator,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: Callable[[int], None],
 ) -> None:
     """A batch trained one piece per core (pieces.py) gives Keras's step all the same."""
     calls: list[list[slice]] = []
@@ -168,7 +170,7 @@ def test_fit_in_pieces_matches_keras(
 
     monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 1)
     monkeypatch.setattr(pieces, "train_in_pieces", counted)
-    monkeypatch.setattr(_parallel, "num_workers", lambda: 3)
+    threads(3)
     fit_both(keras_reference, rng, ("seed_004", ADAM, 80, {"batch_size": 25}))
     # 80 samples at 25: three full batches and one of 5, each in three pieces.
     assert [[(s.start, s.stop) for s in piece] for piece in calls] == [

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from support.reference import KerasReference
-from upsample.ops.resample import upsample, upsample_vjp
+from upsample.ops.resampling import upsample, upsample_vjp
 
 CASES = 150
 METHODS = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"]

@@ -1,37 +1,52 @@
-"""The report: one table of any header, figures embedded in the HTML (PNG and GIF)."""
+"""The report's Markdown and HTML: the same content, tables and sections, text escaped."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from upsample.reports.report import Figure, Report
+from upsample.reports.report import Figure, Report, Section, Table
 
 
-@dataclass(frozen=True)
-class Line:
-    name: str
-    score: float
-
-    def cells(self) -> list[str]:
-        return [self.name, f"{self.score:.1f}"]
-
-
-def test_a_report_of_any_table_with_a_png_and_a_gif(tmp_path: Path) -> None:
-    (tmp_path / "a.png").write_bytes(b"png bytes")
-    (tmp_path / "b.gif").write_bytes(b"GIF89a")
-    document = Report(
-        title="T <1>",
-        intro="intro",
-        rows=[Line("x", 1.25), Line("y & z", 3.0)],
-        header=("Name", "Score"),
-        figures=[Figure(tmp_path / "a.png", "first"), Figure(tmp_path / "b.gif", "second")],
+def test_sections_with_tables_figures_and_notes(tmp_path: Path) -> None:
+    png = tmp_path / "plot.png"
+    png.write_bytes(b"\x89PNG fake")
+    report = Report(
+        title="A <title>",
+        intro="Intro & more.",
+        sections=[
+            Section(
+                "Results",
+                paragraphs=["First."],
+                tables=[Table(["Model", "Loss"], [["a|b", "0.1"]], caption="Numbers")],
+                figures=[Figure(png, "A plot")],
+                notes=["Note <1>."],
+            )
+        ],
+        details={"CPU": "x"},
     )
-    markdown = document.markdown()
-    assert "| Name | Score |\n|---|---|\n| x | 1.2 |\n| y & z | 3.0 |" in markdown
-    assert "![second](b.gif)" in markdown
-    page = document.html()
-    assert "<thead><tr><th>Name</th><th>Score</th></tr></thead>" in page
-    assert "<td>y &amp; z</td><td>3.0</td>" in page and "<title>T &lt;1&gt;</title>" in page
-    assert 'src="data:image/png;base64,cG5nIGJ5dGVz"' in page  # base64 of b"png bytes"
-    assert 'src="data:image/gif;base64,R0lGODlh"' in page  # base64 of b"GIF89a"
+    markdown = report.markdown()
+    assert markdown.splitlines()[:3] == ["# A <title>", "", "Intro & more."]
+    assert "## Results\n\nFirst.\n\n*Numbers*\n\n| Model | Loss |\n|---|---|\n" in markdown
+    assert "| a\\|b | 0.1 |" in markdown  # a pipe in a cell does not split it
+    assert "![A plot](plot.png)" in markdown and "- Note <1>." in markdown
+    assert markdown.endswith("## Run details\n\n- **CPU**: x\n")
+    page = report.html()
+    assert "<h1>A &lt;title&gt;</h1><p>Intro &amp; more.</p>" in page
+    assert "<table><caption>Numbers</caption><thead><tr><th>Model</th><th>Loss</th>" in page
+    assert "<td>a|b</td>" in page and "<li>Note &lt;1&gt;.</li>" in page
+    assert 'src="data:image/png;base64,iVBORyBmYWtl"' in page
+    assert "<h2>Run details</h2><table><tr><th>CPU</th><td>x</td></tr></table>" in page
+
+
+def test_a_report_without_a_models_table_or_details() -> None:
+    report = Report(title="T", intro="I")
+    assert report.markdown() == "# T\n\nI\n"
+    assert "<table>" not in report.html() and "Run details" not in report.html()
+
+
+def test_a_gif_figure_is_embedded_as_a_gif(tmp_path: Path) -> None:
+    animation = tmp_path / "samples.gif"
+    animation.write_bytes(b"GIF89a")
+    report = Report(title="T", intro="I", figures=[Figure(animation, "Animated")])
+    assert "![Animated](samples.gif)" in report.markdown()
+    assert 'src="data:image/gif;base64,R0lGODlh"' in report.html()  # base64 of b"GIF89a"

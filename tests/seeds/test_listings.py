@@ -21,7 +21,7 @@ import pytest
 
 from seeds import listing
 from support.keras_side_models import run_listing
-from support.reference import KerasReference, required_reference
+from support.reference import KerasReference
 from upsample.utils import clear_session
 
 MODULE = "support.keras_side_models"
@@ -47,11 +47,6 @@ def fresh_names(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     clear_session()
     yield
     clear_session()
-
-
-@pytest.fixture(scope="module")
-def keras_reference() -> Iterator[KerasReference]:
-    yield from required_reference()
 
 
 def ours(name: str, scale: dict[str, Any] | None = None, keep: tuple[str, ...] = ()) -> Any:

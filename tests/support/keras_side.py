@@ -18,16 +18,15 @@ def layer_vjp(
     inputs: Any,
     output_grad: np.ndarray,
     training: bool = False,
-    jit: bool = False,
 ) -> dict[str, Any]:
-    """Build a Keras layer from `config`, set `weights`, run it and differentiate it.
+    """Build a Keras layer from `config` with `weights`, run it and differentiate it.
 
     Returns the output, the gradient with respect to the input(s) and to each
     trainable weight (in `layer.trainable_weights` order), the new
     non-trainable weights (e.g. BatchNormalization's moving statistics) and the
-    output shape Keras computes symbolically.  With `jit`, the call is compiled by
-    `jax.jit` as a whole: XLA compiles a forward and a backward computation instead of
-    one per operation, which is faster for a layer that runs once.
+    output shape Keras computes symbolically.  The forward and backward passes are
+    compiled by `jax.jit` as a whole: XLA compiles one computation instead of one per
+    operation, which is faster for a layer that runs once (see reference.py).
     """
     import jax
     import jax.numpy as jnp
@@ -38,27 +37,43 @@ def layer_vjp(
     )
     multiple = isinstance(inputs, list | tuple)
     shapes = [x.shape for x in inputs] if multiple else inputs.shape
-    layer.build(shapes)
-    if weights:
-        layer.set_weights(weights)
-    trainable = [v.value for v in layer.trainable_variables]
-    non_trainable = [v.value for v in layer.non_trainable_variables]
+    # Built without running the initializers (one XLA compilation per weight shape): the
+    # weights are given.  Only variables that are not weights (a seed generator's state)
+    # are initialized.
+    with keras.StatelessScope(initialize_variables=False):
+        layer.build(shapes)
+    given = dict(zip((id(v) for v in layer.weights), weights, strict=True))
+
+    def value(variable: Any) -> Any:
+        if id(variable) not in given:
+            if variable._value is None:  # created by `build`, in the scope
+                variable._deferred_initialize()
+            return variable.value
+        weight = np.asarray(given[id(variable)], dtype=variable.dtype)
+        if weight.shape != tuple(variable.shape):  # as `set_weights` would refuse it
+            raise ValueError(f"{variable.path}: shape {weight.shape} != {variable.shape}")
+        return weight
+
+    trainable = [value(v) for v in layer.trainable_variables]
+    non_trainable = [value(v) for v in layer.non_trainable_variables]
 
     # Keras forwards `training` to `call`, and some layers' `call` does not take it.
     context = {"training": training} if layer._call_has_training_arg else {}
 
-    def run(x: Any, trainable_values: list[Any]) -> Any:
-        outputs, new_non_trainable = layer.stateless_call(
-            trainable_values, non_trainable, x, **context
+    def forward_and_back(
+        x: Any, trainable_values: list[Any], non_trainable_values: list[Any], output_grad: Any
+    ) -> Any:
+        (outputs, new_non_trainable), vjp = jax.vjp(
+            lambda x, w: layer.stateless_call(w, non_trainable_values, x, **context),
+            x,
+            trainable_values,
         )
-        return outputs, new_non_trainable
+        grads = vjp((output_grad, [jnp.zeros_like(v) for v in new_non_trainable]))
+        return outputs, new_non_trainable, grads
 
-    x = [jnp.asarray(a) for a in inputs] if multiple else jnp.asarray(inputs)
-    (outputs, new_non_trainable), vjp = jax.vjp(
-        jax.jit(run) if jit else run, x, trainable, has_aux=False
+    outputs, new_non_trainable, (input_grads, weight_grads) = jax.jit(forward_and_back)(
+        list(inputs) if multiple else inputs, trainable, non_trainable, output_grad
     )
-    grads = vjp((jnp.asarray(output_grad), [jnp.zeros_like(v) for v in new_non_trainable]))
-    input_grads, weight_grads = grads
     symbolic = layer.compute_output_shape(shapes)
     return {
         "output": np.asarray(outputs),
@@ -68,7 +83,6 @@ def layer_vjp(
         "weight_grads": [np.asarray(g) for g in weight_grads],
         "non_trainable": [np.asarray(v) for v in new_non_trainable],
         "output_shape": tuple(symbolic) if not isinstance(symbolic, list) else symbolic,
-        "weights": [np.asarray(w) for w in layer.get_weights()],
     }
 
 

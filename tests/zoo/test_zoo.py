@@ -8,8 +8,7 @@ import pytest
 from upsample import zoo
 from upsample.initializers import ICNR
 from upsample.layers import Conv2D, Conv2DTranspose, ResizeConv2D, SubPixelConv2D, UpSampling2D
-from upsample.ops.conv import conv
-from upsample.ops.resample import upsample
+from upsample.ops import conv, upsample
 from upsample.optimizers import Adam
 
 # Parameter counts printed by the seeds' model.summary() (and for the 28x28

@@ -11,6 +11,13 @@ without any checkerboard artifacts", ICIP 2018, arXiv:1806.02658): an
 upsampler is free of checkerboards for constant inputs iff every phase has the
 same DC gain.  A kernel that is constant over each stride block (ICNR for a
 transposed convolution: ``np.repeat(w0, s, axis)``) satisfies it exactly.
+
+A sub-pixel convolution (`SubPixelConv*D`) has the same condition in another
+layout: each output phase is its own group of the convolution's output
+channels, so its DC gain is that group's kernel summed over the taps and the
+input channels, and ICNR (one sub-kernel copied to every group) satisfies it
+exactly.  Its bias, unlike a transposed convolution's, is per phase too: an
+offset that the gains leave out (`flat_response` sees it).
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from upsample.analysis.arguments import (
     transpose_arguments,
 )
 from upsample.analysis.overlap import tap_phases
+from upsample.layers.sub_pixel_conv import SubPixelConv
+from upsample.ops.pixel_shuffle import depth_to_space
 from upsample.ops.shapes import conv_transpose_padding
 
 # A mean gain below this fraction of the largest |gain| counts as zero (see `dc_imbalance`).
@@ -74,7 +83,20 @@ def phase_dc_gains(
 
 
 def layer_phase_dc_gains(layer: Any) -> FloatArray:
-    """`phase_dc_gains` of a built ``Conv*DTranspose`` layer's kernel: ``(*strides, filters)``."""
+    """The DC gain of each output phase and channel of a built upsampling layer with weights.
+
+    For a ``Conv*DTranspose``, `phase_dc_gains` of its kernel: ``(*strides, filters)``;
+    for a ``SubPixelConv*D``, its kernel ``(*k, in, filters * P)`` summed over the
+    taps and input channels, each channel put at its phase by the layer's own
+    pixel shuffle: ``(*scale, filters)`` (bias excluded, see the module).
+    """
+    if isinstance(layer, SubPixelConv):
+        if layer.kernel is None:
+            raise ValueError(f"The layer {layer.name!r} is not built: it has no kernel yet.")
+        kernel = check_kernel(layer.kernel.value)
+        sums = kernel.sum(axis=tuple(range(kernel.ndim - 1)))  # (filters * P,)
+        one_pixel = sums.reshape(1, *(1,) * len(layer.scale), -1)
+        return depth_to_space(one_pixel, block_size=layer.scale, order=layer.order)[0]
     arguments = conv_transpose_arguments(layer)
     return phase_dc_gains(layer.kernel.value, **arguments)
 

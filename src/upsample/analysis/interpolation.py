@@ -4,9 +4,9 @@ Keras 3's ``UpSampling2D`` samples output ``o`` of an axis upsampled by ``f`` at
 the input position ``x_o = (o + 0.5) / f - 0.5`` (half-pixel centres), weighs
 the inputs near it by the interpolation kernel, drops taps that fall outside
 the input and renormalises the rest ("nearest" repeats each pixel, which is the
-nearest input to ``x_o``).  See `upsample.ops.resample` for the sources.
+nearest input to ``x_o``).  See `upsample.ops.resampling` for the sources.
 
-The table is read off the operator `upsample.ops.resample.upsample` applies:
+The table is read off the operator `upsample.ops.upsample` applies:
 resampling is linear, so upsampling the unit impulses gives the columns of its
 matrix, and the explainer shows exactly what the layer computes.
 """
@@ -19,7 +19,7 @@ import numpy as np
 
 from upsample.analysis.arguments import FloatArray
 from upsample.layers.affine import check_positive_int
-from upsample.ops import resample
+from upsample.ops import resampling as resample
 
 
 @dataclass(frozen=True)

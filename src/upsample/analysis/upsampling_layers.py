@@ -8,7 +8,11 @@ from typing import Any
 
 from upsample.layers.convolutional import ConvTranspose
 from upsample.layers.layer import Layer
+from upsample.layers.pixel_shuffle import DepthToSpace
+from upsample.layers.resize_conv import ResizeConv
+from upsample.layers.sub_pixel_conv import SubPixelConv
 from upsample.layers.up_sampling import UpSampling
+from upsample.ops.shapes import normalize_tuple
 
 
 def leaf_layers(model: Layer) -> Iterator[Layer]:
@@ -22,18 +26,28 @@ def leaf_layers(model: Layer) -> Iterator[Layer]:
 
 
 def upsampling_factors(layer: Layer) -> tuple[int, ...] | None:
-    """Per spatial axis, how much `layer` upsamples: an UpSampling's `size`, a
-    transposed convolution's `strides` (even 1: it is the seeds' other upsampler);
-    None for any other layer."""
-    if isinstance(layer, UpSampling):
+    """Per spatial axis, how much `layer` upsamples; None for a layer that does not.
+
+    An UpSampling's or a ResizeConv's `size`, a transposed convolution's
+    `strides` (even 1: it is the seeds' other upsampler), a SubPixelConv's
+    `scale`, a DepthToSpace's `block_size` (one factor for every axis of its
+    input, when given as an int).
+    """
+    if isinstance(layer, UpSampling | ResizeConv):
         return tuple(layer.size)
     if isinstance(layer, ConvTranspose):
         return tuple(layer.strides)
+    if isinstance(layer, SubPixelConv):
+        return tuple(layer.scale)
+    if isinstance(layer, DepthToSpace):
+        if isinstance(layer.block_size, tuple):
+            return layer.block_size
+        return normalize_tuple(layer.block_size, len(layer.input.shape) - 2, "block_size")
     return None
 
 
 def upsampling_layers(model: Layer) -> list[Layer]:
-    """The UpSampling*D and Conv*DTranspose layers of `model`, in order."""
+    """The upsampling layers of `model` (see `upsampling_factors`), in order."""
     return [layer for layer in leaf_layers(model) if upsampling_factors(layer) is not None]
 
 
@@ -46,7 +60,10 @@ def total_factor(model: Layer) -> tuple[int, ...]:
     """
     factors = [upsampling_factors(layer) for layer in upsampling_layers(model)]
     if not factors:
-        raise ValueError(f"The model {model.name!r} has no UpSampling or Conv*DTranspose layer.")
+        raise ValueError(
+            f"The model {model.name!r} has no upsampling layer (UpSampling*D, Conv*DTranspose, "
+            "SubPixelConv*D, ResizeConv*D or DepthToSpace)."
+        )
     ranks = {len(f) for f in factors if f is not None}
     if len(ranks) != 1:
         raise ValueError(f"The upsampling layers of {model.name!r} mix ranks: {sorted(ranks)}.")

@@ -1,9 +1,10 @@
 """`upsample artifacts MODEL`: a model's checkerboard and border measures, now and at init.
 
-For each upsampling layer (UpSampling*D, Conv*DTranspose) and for the model's
-outputs on MNIST test digits (an autoencoder) or on random latent vectors (a
-generator), the measures of `upsample.analysis.model_scores`, at the model's
-current weights and over random initialisations of them.
+For each upsampling layer (UpSampling*D, Conv*DTranspose, SubPixelConv*D,
+ResizeConv*D, DepthToSpace) and for the model's outputs on MNIST test digits (an
+autoencoder) or on random latent vectors (a generator), the measures of
+`upsample.analysis.model_scores`, at the model's current weights and over random
+initialisations of them.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from upsample.utils import clear_session
 DIGITS = (28, 28, 1)
 DESCRIPTION = """\
 How much checkerboard and border a model's upsampling leaves: for each upsampling
-layer (UpSampling*D, Conv*DTranspose) and for the model's outputs on MNIST test
-digits (an autoencoder) or on random latent vectors (a generator), at the model's
-current weights and over random initialisations of them.
+layer (UpSampling*D, Conv*DTranspose, SubPixelConv*D, ResizeConv*D, DepthToSpace)
+and for the model's outputs on MNIST test digits (an autoencoder) or on random
+latent vectors (a generator), at the model's current weights and over random
+initialisations of them.
 """
 EPILOG = """\
 examples:
@@ -51,13 +53,14 @@ examples:
 A zoo model's current weights are a fresh initialisation (seeded by --seed).
 Measures (see upsample.analysis): overlap imbalance of a transposed convolution's
 geometry (max/min paint over the output phases; 4 for kernel 3 stride 2 in 2-D);
-DC imbalance of its kernel (std/|mean| of the phases' gains, median over output
-channels; 0 = a flat input stays flat); on the outputs, the phase-mean imbalance
-(std of the phase means / mean |Y|, the border band left out), the spectral
-checkerboard (root-mean-square amplitude of the energy at the period's frequencies
-above the local background, and peak/background energy), the mean |Y| on the
-border band and inside it; and the phase-mean imbalance of the response to a flat
-input fed to the first upsampling layer, on the central half of each axis.
+DC imbalance of its kernel, or of a sub-pixel convolution's (std/|mean| of the
+phases' gains, median over output channels; 0 = a flat input stays flat); on the
+outputs, the phase-mean imbalance (std of the phase means / mean |Y|, the border
+band left out), the spectral checkerboard (root-mean-square amplitude of the
+energy at the period's frequencies above the local background, and peak/background
+energy), the mean |Y| on the border band and inside it; and the phase-mean
+imbalance of the response to a flat input fed to the first upsampling layer, on
+the central half of each axis.
 In --json, null marks a measure that does not apply or is infinite.
 """
 
@@ -121,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
     model, weights = _model(args.model, rng)
     layers = describe_upsampling(model)
     if not layers:
-        raise common.UsageError(f"{args.model} has no UpSampling or Conv*DTranspose layer")
+        raise common.UsageError(
+            f"{args.model} has no upsampling layer (UpSampling*D, Conv*DTranspose, "
+            "SubPixelConv*D, ResizeConv*D or DepthToSpace)"
+        )
     inputs, reference, measured_on = _inputs(model, args, rng)
     now = _scores(model, inputs, args.border, reference)
     draws = []
@@ -246,11 +252,12 @@ def _rows(
         rows.append(
             f"{layer.name} ({layer.kind}, {layer.description}, input {_by(layer.input_shape)})"
         )
-        if layer.overlap_imbalance is None:
-            rows.append(("  no weights: a flat input stays flat", "", ""))
-            continue
-        rows.append(("  overlap imbalance (geometry)", _number(layer.overlap_imbalance), ""))
-        rows.append(row("  DC imbalance (median over channels)", f"{layer.name}/dc_imbalance"))
+        if layer.phases is not None:
+            rows.append((f"  {layer.phases}", "", ""))
+        if layer.overlap_imbalance is not None:
+            rows.append(("  overlap imbalance (geometry)", _number(layer.overlap_imbalance), ""))
+        if f"{layer.name}/dc_imbalance" in now:
+            rows.append(row("  DC imbalance (median over channels)", f"{layer.name}/dc_imbalance"))
     fitting = spectral_period(period, spatial)
     rows.append(f"outputs on {measured_on}")
     rows.append(row(f"  phase-mean imbalance (period {_by(period)})", "outputs/phase_imbalance"))

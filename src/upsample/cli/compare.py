@@ -1,169 +1,175 @@
-"""`upsample compare`: train both seed autoencoders on the same data and write a report."""
+"""`upsample compare`: train models that differ only in how they upsample, and report.
+
+The command's options are shared by its tasks; each task is a module that
+trains its models and writes the report (`TASKS`).
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from upsample import zoo
-from upsample.cli import common, compare_generators, data, options, training
-from upsample.reports import report
-from upsample.reports.files import versions, write_text
+from upsample.cli import common, compare_autoencoders, compare_generators
+from upsample.cli.data import DATA_HELP, data_option
 
-MODELS = ("ae-upsampling", "ae-transpose")
-DEFAULT_EPOCHS = 6
+# ------------------------------------------------------------------ the seam for tasks
+# A task is a module with
+#   resolve_models(text: str | None) -> list     the models --models names (None: the
+#                                                task's default), or a common.UsageError
+#                                                naming --models, raised before any work;
+#   run(args, models, console, folder) -> int    train them with the options below
+#                                                (--steps/--epochs, --batch-size, ...,
+#                                                each None when not given) and write the
+#                                                report into `folder` (checked, created);
+#   DEFAULT_OUTPUT: str                          that folder when --output is not given;
+#   OPTIONS_NOT_TAKEN: dict[str, str]            the options above (by dest) it refuses,
+#                                                each with the reason said to the user.
+# Adding it here makes it `--task NAME` (the first entry is the default); its
+# models and defaults belong in DESCRIPTION below.
+TASKS: dict[str, ModuleType] = {
+    "autoencoder": compare_autoencoders,
+    "generator": compare_generators,
+}
+# ---------------------------------------------------------------------------------------
+
 DEFAULT_DATA = "sample"
 
 DESCRIPTION = f"""\
-Train seed 000's autoencoder (UpSampling2D decoder, 1,393 parameters) and seed
-004's (Conv2DTranspose decoder, 12,785 parameters) on the same MNIST images
-with the same random seed, and write a report: report.html (self-contained)
-and report.md with a table of losses, times and throughput, both loss curves
-and the two models' reconstructions of eight test digits side by side.
+A fair experiment on the seeds' question -- which way of upsampling is better? --
+with everything but the upsampling held fixed.
 
-The defaults are a quick look: {DEFAULT_EPOCHS} epochs on the bundled sample of 6,000
-real MNIST training images (4,800 to train on, 1,200 to validate), each model
-with its seed's batch size (25 and 1000); measured, about a minute of CPU time,
-2.5 to 3 minutes on two busy CPU cores. The seeds trained for 25 epochs on all
-60,000 images: --data auto --epochs 25 reproduces that (17 + 48 minutes on two
-CPU cores, measured before the current speed-ups).
+--task autoencoder (the default): six MNIST autoencoders with one encoder and
+bottleneck (28x28 -> 7x7x8 = 392 values, fewer than the 784 pixels), identical
+at initialisation, and decoders that upsample 7 -> 14 -> 28 with the same channel
+widths, differing only in the upsampling layer; each is trained on the same
+images in the same order with the same batch size, optimizer (Adam), number of
+steps and seed.  The report (report.html, self-contained, and report.md) gives
+per model: parameters, test-set BCE, MSE and PSNR, the checkerboard and border
+measures of upsample.analysis, time and samples/s; the test loss against steps
+and against seconds; reconstructions side by side; the mean output spectrum; and
+the response to a flat input at initialisation and after training.  Besides
+the upsampling, the decoders differ in their number of weights (the report lists
+them and says why).
+
+Measured with the defaults (bundled sample, {compare_autoencoders.DEFAULT_STEPS:,} steps of \
+{compare_autoencoders.DEFAULT_BATCH_SIZE} images per model):
+{compare_autoencoders.MEASURED_TIME}.
+
+{compare_autoencoders.MODELS_HELP}
+
+{compare_generators.DESCRIPTION}
 """
 EPILOG = """\
 examples:
   upsample compare
-      the quick look, into ./report
-  upsample compare --data auto --epochs 25 --output report-seeds
-      the seeds' setting on all of MNIST
-  upsample compare --limit 1000 --epochs 1 --output /tmp/smoke
-      a smoke test (17 s on two busy CPU cores)
+      the six decoders, into ./report
+  upsample compare --models nearest+conv,transpose-k3s2 --steps 3000 -o two
+      two of them, trained longer
+  upsample compare --models seeds
+      the seeds' own two autoencoders (confounded: see the report)
+  upsample compare --data auto --epochs 5 -o report-full
+      all of MNIST (downloaded once), five passes over its 60,000 images
+  upsample compare --limit 500 --steps 20 -o /tmp/smoke
+      a smoke test
+  upsample compare --task generator
+      the UpSampling2D and the Conv2DTranspose GAN generators, into ./report-generators
+  upsample compare --task generator --models generator-sub-pixel-28 --epochs 1 -o sub
+      one generator, one epoch
 """
 
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "compare",
-        help="train both autoencoders and write the comparison report (start here)",
+        help="train decoders that differ only in their upsampling, and report (start here)",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=common.HelpFormatter,
     )
-    options.add_training_options(parser, epochs=DEFAULT_EPOCHS, data_default=DEFAULT_DATA)
-    compare_generators.add_options(parser)
-    common.add_output_options(parser, "report")
+    parser.add_argument(
+        "--task",
+        choices=list(TASKS),
+        default=next(iter(TASKS)),
+        help="what the compared models do",
+    )
+    parser.add_argument(
+        "--models",
+        metavar="NAMES",
+        help="comma-separated model names (see above), 'all' or 'seeds' (default: all; with "
+        f"--task generator: {','.join(compare_generators.MODELS)})",
+    )
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument(
+        "--steps",
+        type=common.positive_int,
+        metavar="N",
+        help="optimizer steps per model "
+        f"(default: {compare_autoencoders.DEFAULT_STEPS:,} for autoencoders; generators "
+        "train whole epochs)",
+    )
+    length.add_argument(
+        "--epochs",
+        type=common.positive_int,
+        metavar="E",
+        help="train E passes over the training images instead (steps = E x batches per pass; "
+        f"default: {compare_generators.DEFAULT_EPOCHS} for generators)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=common.positive_int,
+        metavar="N",
+        help="images per step, the same for every model "
+        f"(default: {compare_autoencoders.DEFAULT_BATCH_SIZE} for autoencoders, "
+        f"{compare_generators.DEFAULT_BATCH_SIZE} for generators)",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=common.positive_float,
+        metavar="LR",
+        help=f"Adam's learning rate (default: {compare_autoencoders.DEFAULT_LEARNING_RATE:g} for "
+        "autoencoders, DCGAN's 0.0002 for generators, "
+        "both networks)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=common.non_negative_int,
+        default=0,
+        help="random seed (initial weights, order of the images)",
+    )
+    parser.add_argument(
+        "--data",
+        type=data_option,
+        default=DEFAULT_DATA,
+        metavar="{auto,sample,PATH}",
+        help=DATA_HELP,
+    )
+    parser.add_argument(
+        "--limit",
+        type=common.positive_int,
+        metavar="N",
+        help="train on the first N training images only (default: all)",
+    )
+    common.add_output_options(
+        parser,
+        f"{compare_autoencoders.DEFAULT_OUTPUT}, or {compare_generators.DEFAULT_OUTPUT} with "
+        "--task generator",
+    )
     common.add_quiet(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.task == "generator" or args.models is not None:
-        return compare_generators.run(args)  # which refuses --models for autoencoders
+    task = TASKS[args.task]
     console = common.Console(args.quiet)
-    folder = common.output_folder(args.output or Path("report"), overwrite=args.overwrite)
-    digits = data.load_digits(args.data, args.limit, args.validation_split, console)
-    config = {"command": "compare", "options": options.options_record(args)}
-    results = []
-    for index, name in enumerate(MODELS, start=1):
-        entry = zoo.get(name)
-        (folder / name).mkdir(exist_ok=True)
-        console.say(f"\n[{index}/{len(MODELS)}] {name} (seed {entry.seed})")
-        results.append(
-            training.train_run(
-                entry,
-                digits,
-                options.settings_from(args, entry),
-                folder / name,
-                console,
-                config=config,
-            )
-        )
-    # matplotlib takes most of a second to import: only when there is something to draw.
-    from upsample.reports import plots
-
-    upsampling, transpose = results
-    plots.save_png(
-        plots.loss_curves(
-            {r.entry.name: r.history for r in results},
-            loss_name=upsampling.entry.loss,
-            title="UpSampling2D vs Conv2DTranspose autoencoders: loss per epoch",
-        ),
-        folder / "loss.png",
+    for dest, reason in task.OPTIONS_NOT_TAKEN.items():
+        if getattr(args, dest) is not None:
+            option = "--" + dest.replace("_", "-")
+            raise common.UsageError(f"{option} does not apply to --task {args.task}: {reason}")
+    models = task.resolve_models(args.models)  # a UsageError before any work
+    folder = common.output_folder(
+        args.output or Path(task.DEFAULT_OUTPUT), overwrite=args.overwrite
     )
-    plots.save_png(
-        plots.comparison(
-            digits.shown,
-            upsampling.reconstructions,
-            transpose.reconstructions,
-            targets=digits.shown_targets,
-        ),
-        folder / "comparison.png",
-    )
-    document = _report(results, digits, args, folder)
-    write_text(folder / "report.md", document.markdown())
-    write_text(folder / "report.html", document.html())
-    console.say("")
-    for row in document.rows:
-        console.say(
-            f"{row.model:14} loss {report.format_loss(row.final_loss)}  "
-            f"val_loss {report.format_loss(row.final_val_loss)}  {row.seconds:6.1f} s"
-        )
-    console.say(f"Wrote {folder / 'report.html'} and {folder / 'report.md'}")
-    return 0
-
-
-def _report(
-    results: list[training.RunResult],
-    digits: data.Digits,
-    args: argparse.Namespace,
-    folder: Path,
-) -> report.Report:
-    first = results[0]
-    rows = [
-        report.Row(
-            model=r.entry.name,
-            decoder=r.entry.upsampling,
-            parameters=r.parameters,
-            batch_size=r.settings.batch_size,
-            steps=r.steps,
-            final_loss=r.final("loss"),
-            final_val_loss=r.final("val_loss"),
-            seconds=r.seconds,
-            samples_per_second=r.samples_per_second,
-        )
-        for r in results
-    ]
-    epochs = first.settings.epochs
-    return report.Report(
-        title="UpSampling2D vs Conv2DTranspose: two MNIST autoencoders",
-        intro=(
-            f"Seed 000's autoencoder (UpSampling2D + Conv2D decoder) and seed 004's "
-            f"(Conv2DTranspose decoder), trained for {epochs} epoch(s) on the same "
-            f"{first.train_images:,} images and validated on the same "
-            f"{first.validation_images:,}, with random seed {first.settings.seed}. "
-            f"Data: {digits.source.describe()}."
-        ),
-        rows=rows,
-        figures=[
-            report.Figure(
-                folder / "loss.png", "Loss per epoch: training (solid) and validation (dashed)"
-            ),
-            report.Figure(
-                folder / "comparison.png",
-                "The first eight MNIST test digits and both models' reconstructions",
-            ),
-        ],
-        notes=[
-            "Loss is binary crossentropy per pixel, as in both seeds; validation is the last "
-            f"{args.validation_split:.0%} of the images, held out before shuffling (Keras).",
-            "Each model keeps its seed's batch size unless --batch-size is given, so in the "
-            "same number of epochs they take different numbers of optimizer steps (Steps).",
-            "Training time is the whole fit, validation included; Samples/s counts training "
-            "images per second of training steps alone.",
-            "After 25 epochs on all of MNIST the seeds report a loss of about 0.11 "
-            "(UpSampling2D) and 0.05 (Conv2DTranspose): upsample compare --data auto "
-            "--epochs 25.",
-            "Each model's run (model.keras, history.json, history.csv, summary.txt, "
-            "reconstructions.png) is in the folder named after it.",
-        ],
-        details={"Command": args.command_line, **versions()},
-    )
+    code: int = task.run(args, models, console, folder)
+    return code

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from upsample import zoo
@@ -19,68 +19,69 @@ from upsample.cli import common, data, gan_training, options
 from upsample.quality import NOT_FID, SampleScores
 from upsample.reports import report
 from upsample.reports.files import versions, write_text
+from upsample.zoo.registry import GAN_BATCH_SIZE
 
 MODELS = ("generator-upsampling-28", "generator-transpose-28")
 DEFAULT_EPOCHS = 4
+DEFAULT_BATCH_SIZE = GAN_BATCH_SIZE
 DEFAULT_OUTPUT = "report-generators"
-TASK_HELP = (
-    "what to compare: the seeds' autoencoders, or the 28x28 GAN generators (UpSampling2D "
-    "and Conv2DTranspose; see --models) trained against the same discriminator, with the "
-    f"same data, seed and steps: {DEFAULT_EPOCHS} epochs by default, batch size 64, into "
-    f"./{DEFAULT_OUTPUT}"
-)
+OPTIONS_NOT_TAKEN = {
+    "steps": "a GAN trains whole epochs (--epochs), its samples scored after each",
+}
+DESCRIPTION = f"""\
+--task generator: seed 001's generators at MNIST's size trained as GANs, by
+default {MODELS[0]} (UpSampling2D + Conv2D) and {MODELS[1]}
+(Conv2DTranspose); --models may name generator-sub-pixel-28 (SubPixelConv2D,
+ICNR) too.  Every generator meets the same discriminator (the same initial
+weights), the same images, seed, latent vectors and steps: {DEFAULT_EPOCHS} epochs of
+{DEFAULT_BATCH_SIZE} images by default, into ./{DEFAULT_OUTPUT}.  After every epoch a
+classifier trained here scores 1,000 samples (a Frechet distance, the classes
+drawn, its confidence) and the checkerboard measures are taken on them; the
+report gives those scores against steps and seconds, the final samples side by
+side and their animation, and time."""
 
 
-def add_options(parser: argparse.ArgumentParser) -> None:
-    """`compare`'s options for generators: --task, and --models."""
-    parser.add_argument(
-        "--task", choices=("autoencoder", "generator"), default="autoencoder", help=TASK_HELP
-    )
-    parser.add_argument(
-        "--models",
-        type=_model_list,
-        metavar="A,B,...",
-        help=f"with --task generator: the generators to compare (default: {','.join(MODELS)}; "
-        "generator-sub-pixel-28 is the third)",
-    )
-
-
-def _model_list(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
+def resolve_models(text: str | None) -> list[zoo.ZooModel]:
+    """The generators `--models` names, in its order; a UsageError naming the option otherwise."""
+    names = list(MODELS) if text is None else [item.strip() for item in text.split(",")]
     check = common.model_name("generator")
-    checked = [check(name) for name in names]
-    if not checked:
-        raise argparse.ArgumentTypeError(f"name at least one generator, got {text!r}")
-    if len(set(checked)) != len(checked):
-        raise argparse.ArgumentTypeError(f"names a generator twice: {text!r}")
-    return checked
-
-
-def run(args: argparse.Namespace) -> int:
-    console = common.Console(args.quiet)
-    if args.task != "generator":
-        raise common.UsageError("--models applies to --task generator only")
-    chosen = options.given(args)
-    if "validation_split" in chosen:
-        raise common.UsageError(
-            "--validation-split does not apply to --task generator: a GAN trains on every "
-            "image and its samples are scored against the test images"
-        )
-    entries = [zoo.get(name) for name in args.models or MODELS]
+    entries = []
+    for name in names:
+        try:
+            entries.append(zoo.get(check(name)))
+        except argparse.ArgumentTypeError as error:
+            what = "an empty name" if not name else str(error)
+            raise common.UsageError(f"--models {text}: {what}") from None
+        if names.count(name) > 1:
+            raise common.UsageError(f"--models {text}: {name!r} is named twice")
     for entry in entries:
-        gan_training.check_trainable(entry)
-    epochs = args.epochs if "epochs" in chosen else DEFAULT_EPOCHS
-    folder = common.output_folder(args.output or Path(DEFAULT_OUTPUT), overwrite=args.overwrite)
+        try:
+            gan_training.check_trainable(entry)
+        except common.UsageError as error:
+            raise common.UsageError(f"--models {text}: {error}") from None
+    return entries
+
+
+def run(
+    args: argparse.Namespace, entries: list[zoo.ZooModel], console: common.Console, folder: Path
+) -> int:
+    """Train every generator in `entries` as a GAN, then write the report into `folder`."""
     digits = data.load_digits(args.data, args.limit, 0.0, console)
     judge = gan_training.prepare_judge(digits, console)
     for line in gan_training.judge_lines(judge):
         console.say(line)
     config = {"command": "compare", "task": "generator", "options": options.options_record(args)}
+    settings = options.Settings(
+        epochs=args.epochs or DEFAULT_EPOCHS,
+        batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
+        validation_split=0.0,
+        learning_rate=args.learning_rate,  # None: the zoo's, DCGAN's Adam
+        seed=args.seed,
+    )
     results = []
     for index, entry in enumerate(entries, start=1):
         (folder / entry.name).mkdir(exist_ok=True)
         console.say(f"\n[{index}/{len(entries)}] {entry.name} ({entry.upsampling})")
-        settings = replace(options.settings_from(args, entry), epochs=epochs, validation_split=0.0)
         result = gan_training.train_gan_run(
             entry, digits, judge, settings, folder / entry.name, console, config=config
         )
@@ -90,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
     write_text(folder / "report.md", document.markdown())
     write_text(folder / "report.html", document.html())
     console.say("")
-    width = max(len(row.model) for row in document.rows)
-    for row in document.rows:
+    width = max(len(row.model) for row in _rows(results))
+    for row in _rows(results):
         console.say(f"{row.model:{width}}  {row.summary()}")
     console.say(f"Wrote {folder / 'report.html'} and {folder / 'report.md'}")
     diverged = [r for r in results if r.divergence is not None]
@@ -184,7 +185,7 @@ def _report(
     digits: data.Digits,
     args: argparse.Namespace,
     folder: Path,
-) -> report.Report[GeneratorRow]:
+) -> report.Report:
     figures = _write_figures(results, judge, folder)
     first = results[0]
     settings = first.settings
@@ -224,10 +225,14 @@ def _report(
             f"(batch size {settings.batch_size}). Data: {digits.source.describe()}. "
             f"Scores: {judge.description}; real digits score FD {judge.floor:.2f} (the floor)."
         ),
-        rows=_rows(results),
-        header=HEADER,
-        figures=figures,
-        notes=notes,
+        sections=[
+            report.Section(
+                "Results",
+                tables=[report.Table(HEADER, [row.cells() for row in _rows(results)])],
+                figures=figures,
+                notes=notes,
+            )
+        ],
         details={"Command": args.command_line, **versions()},
     )
 

@@ -39,7 +39,8 @@ class Digits:
     """MNIST scaled to [0, 1] with a channel axis, and where it came from."""
 
     train: np.ndarray  # (N, 28, 28, 1) float32: training and validation images
-    shown: np.ndarray  # (8, 28, 28, 1) float32: the test digits the figures show
+    test: np.ndarray  # (M, 28, 28, 1) float32: the source's held-out test images, all of them
+    shown: np.ndarray  # (8, 28, 28, 1) float32: the test digits the figures show (test[:8])
     shown_targets: np.ndarray  # their labels
     source: mnist.Source
     available: int  # training images in the source, before --limit
@@ -108,9 +109,11 @@ def load_digits(
         )
     used = x_train if limit is None else x_train[:limit]
     check_sizes(len(used), validation_split)
+    test = _scaled(x_test)
     return Digits(
         train=_scaled(used),
-        shown=_scaled(x_test[:SHOWN_DIGITS]),
+        test=test,
+        shown=test[:SHOWN_DIGITS],
         shown_targets=np.asarray(y_test[:SHOWN_DIGITS]),
         source=source,
         available=len(x_train),

@@ -28,7 +28,7 @@ from upsample.analysis import (
 from upsample.analysis.overlap import Overlap
 from upsample.cli import common
 from upsample.cli.formatting import by as _by
-from upsample.ops import resample
+from upsample.ops import resampling as resample
 
 DEFAULT_FOLDER = "explain"
 EPILOG = """\

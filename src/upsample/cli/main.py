@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 
-from upsample import __version__
+from upsample import __version__, config
 from upsample.cli import artifacts, common, compare, demo, explain, summary, train
 
 DESCRIPTION = """\
@@ -18,7 +18,7 @@ with them.
 """
 EPILOG = """\
 examples:
-  upsample compare                 train both autoencoders, write ./report/report.html
+  upsample compare                 six decoders that differ only in upsampling: ./report
   upsample demo                    the 2x2 demonstrations, printed and drawn in ./demo
   upsample train ae-transpose      train one autoencoder into ./runs/...
   upsample summary ae-upsampling   a model's layers and parameters
@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    config.tune_allocator()  # the command is the process: keep freed memory mapped (training)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -16,7 +16,7 @@ registered custom objects).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from numpy.typing import DTypeLike, NDArray
 # The package's `get`/`serialize`, used at call time (this module is imported by it).
 import upsample.initializers as initializers
 from upsample.initializers.initializer import Initializer, standardize_dtype, standardize_shape
-from upsample.ops.pixel_shuffle import check_order, normalize_factors
+from upsample.ops.pixel_shuffle import Order, check_order, normalize_factors
 from upsample.ops.shapes import normalize_tuple
 
 
@@ -57,62 +57,24 @@ class ICNR(Initializer):
         initializer: Any = "glorot_uniform",
         transposed: bool = False,
     ) -> None:
-        if not isinstance(transposed, bool):
-            raise ValueError(
-                f"The `transposed` argument must be a bool. Received: transposed={transposed!r}"
-            )
-        self.scale = normalize_factors(scale, "scale")
-        self.order = check_order(order)
+        self.scale, self.order = check_icnr_arguments(scale, order, transposed)
         self.initializer = initializers.get(initializer)
-        if self.initializer is None:
-            raise ValueError(
-                f"The `initializer` of ICNR must not be None. Received: initializer={initializer!r}"
-            )
+        check_icnr_initializer(self.initializer, initializer)
         self.transposed = transposed
 
     def __call__(self, shape: int | Sequence[int], dtype: DTypeLike | None = None) -> NDArray[Any]:
-        dims = standardize_shape(shape)
-        if len(dims) < 3:
-            raise ValueError(
-                "ICNR initializes convolution kernels, of shape (*kernel_size, in, out): "
-                f"at least 3 dimensions. Received: shape={dims}"
-            )
-        rank = len(dims) - 2
-        try:
-            factors = normalize_tuple(self.scale, rank, "scale")
-        except ValueError:
-            raise ValueError(
-                f"ICNR has scale={self.scale}, one factor per spatial axis, but the kernel shape "
-                f"{dims} has {rank} spatial axes."
-            ) from None
+        sub_shape, factors = icnr_sub_kernel_shape(
+            standardize_shape(shape), self.scale, self.transposed
+        )
         standardize_dtype(dtype, floating=True)
-        if self.transposed:
-            return self._transposed(dims, factors, dtype)
-        phases = math.prod(factors)
-        if dims[-1] % phases:
-            raise ValueError(
-                "The output channels of a sub-pixel convolution kernel must be a multiple of "
-                f"prod(scale) = {phases}. Received: shape={dims}, scale={self.scale}"
-            )
-        sub = self._draw((*dims[:-1], dims[-1] // phases), dtype)
-        if self.order == "DCR":
-            return np.tile(sub, (1,) * (len(dims) - 1) + (phases,))
-        return np.repeat(sub, phases, axis=-1)
-
-    def _transposed(
-        self, dims: tuple[int, ...], factors: tuple[int, ...], dtype: DTypeLike | None
-    ) -> NDArray[Any]:
-        kernel_size = dims[:-2]
-        if any(k % s for k, s in zip(kernel_size, factors)):
-            raise ValueError(
-                "ICNR for a transposed convolution needs a kernel size that is a multiple of "
-                f"the stride along every axis. Received: kernel shape {dims} (kernel_size="
-                f"{kernel_size}), scale={self.scale}"
-            )
-        sub = self._draw((*(k // s for k, s in zip(kernel_size, factors)), *dims[-2:]), dtype)
-        for axis, factor in enumerate(factors):
-            sub = np.repeat(sub, factor, axis=axis)
-        return sub
+        return icnr_kernel(
+            self._draw(sub_shape, dtype),
+            factors,
+            self.order,
+            self.transposed,
+            tile=np.tile,
+            repeat=np.repeat,
+        )
 
     def _draw(self, shape: tuple[int, ...], dtype: DTypeLike | None) -> NDArray[Any]:
         assert self.initializer is not None
@@ -136,6 +98,88 @@ class ICNR(Initializer):
             f"ICNR(scale={self.scale!r}, order={self.order!r}, "
             f"initializer={self.initializer!r}, transposed={self.transposed!r})"
         )
+
+
+# --------------------------------------------------------------------------- ICNR's parts
+# Shared with the Keras twin (`upsample.interop.keras`), which passes ``keras.ops``.
+
+
+def check_icnr_arguments(
+    scale: Any, order: str, transposed: Any
+) -> tuple[int | tuple[int, ...], Order]:
+    """ICNR's checked `scale` and `order`; a ValueError for a non-bool `transposed`."""
+    if not isinstance(transposed, bool):
+        raise ValueError(
+            f"The `transposed` argument must be a bool. Received: transposed={transposed!r}"
+        )
+    return normalize_factors(scale, "scale"), check_order(order)
+
+
+def check_icnr_initializer(resolved: Any, given: Any) -> None:
+    """The sub-kernel's initializer must exist (`given` resolved to None otherwise)."""
+    if resolved is None:
+        raise ValueError(
+            f"The `initializer` of ICNR must not be None. Received: initializer={given!r}"
+        )
+
+
+def icnr_sub_kernel_shape(
+    dims: tuple[int, ...], scale: int | tuple[int, ...], transposed: bool
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The shape of the sub-kernel to draw for a kernel of shape `dims`, and the factors."""
+    if len(dims) < 3:
+        raise ValueError(
+            "ICNR initializes convolution kernels, of shape (*kernel_size, in, out): "
+            f"at least 3 dimensions. Received: shape={dims}"
+        )
+    rank = len(dims) - 2
+    try:
+        factors = normalize_tuple(scale, rank, "scale")
+    except ValueError:
+        raise ValueError(
+            f"ICNR has scale={scale}, one factor per spatial axis, but the kernel shape "
+            f"{dims} has {rank} spatial axes."
+        ) from None
+    if transposed:
+        kernel_size = dims[:-2]
+        if any(k % s for k, s in zip(kernel_size, factors)):
+            raise ValueError(
+                "ICNR for a transposed convolution needs a kernel size that is a multiple of "
+                f"the stride along every axis. Received: kernel shape {dims} (kernel_size="
+                f"{kernel_size}), scale={scale}"
+            )
+        return (*(k // s for k, s in zip(kernel_size, factors)), *dims[-2:]), factors
+    phases = math.prod(factors)
+    if dims[-1] % phases:
+        raise ValueError(
+            "The output channels of a sub-pixel convolution kernel must be a multiple of "
+            f"prod(scale) = {phases}. Received: shape={dims}, scale={scale}"
+        )
+    return (*dims[:-1], dims[-1] // phases), factors
+
+
+def icnr_kernel(
+    sub: Any,
+    factors: tuple[int, ...],
+    order: str,
+    transposed: bool,
+    *,
+    tile: Callable[..., Any],
+    repeat: Callable[..., Any],
+) -> Any:
+    """The full kernel from the sub-kernel, with the array library's `tile` and `repeat`.
+
+    Sub-pixel: channel ``phase * C_out + c`` ("DCR", a tile) or ``c * P + phase``
+    ("CRD", a repeat).  Transposed: each kernel tap repeated over its stride block.
+    """
+    if transposed:
+        for axis, factor in enumerate(factors):
+            sub = repeat(sub, factor, axis=axis)
+        return sub
+    phases = math.prod(factors)
+    if order == "DCR":
+        return tile(sub, (1,) * (len(factors) + 1) + (phases,))
+    return repeat(sub, phases, axis=-1)
 
 
 class BilinearUpsampling(Initializer):

@@ -3,7 +3,7 @@
 Both kinds hold a kernel, an optional bias and an activation; they differ in the
 kernel layout (Keras: ``(*k, in, filters)`` for a convolution, ``(*k, filters,
 in)`` for a transposed one) and in which of the two adjoint kernels of
-`upsample.ops.conv` runs forward.
+`upsample.ops.convolution` runs forward.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Convolution layers: `Conv1D/2D/3D` and `Conv1D/2D/3DTranspose`.
 
 A transposed convolution is the input-gradient of a convolution, so each
-layer's backward pass is the other layer's forward pass (`upsample.ops.conv`).
+layer's backward pass is the other layer's forward pass (`upsample.ops.convolution`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from upsample.layers.affine import check_positive_int
 from upsample.layers.base_conv import BaseConv
 from upsample.layers.layer import Array
-from upsample.ops import conv as conv_ops
+from upsample.ops import convolution as conv_ops
 from upsample.ops.shapes import (
     check_output_padding,
     conv_output_length,

@@ -40,60 +40,11 @@ class PixelShuffle(Layer):
     def _blocks(self, input_shape: Any) -> tuple[int, ...]:
         return normalize_tuple(self.block_size, len(input_shape) - 2, "block_size")
 
-    def _first_spatial(self) -> int:
-        return 1 if self.data_format == "channels_last" else 2
-
-    def _channel_axis(self) -> int:
-        return -1 if self.data_format == "channels_last" else 1
-
     def check_input_shape(self, input_shape: Any) -> None:
-        if isinstance(input_shape, list) or len(input_shape) not in (3, 4, 5):
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
-                f"ndim=3, 4 or 5 (batch, 1 to 3 spatial axes, channels), found shape {input_shape}"
-            )
-        try:
-            blocks = self._blocks(input_shape)
-        except ValueError:
-            raise ValueError(
-                f"Layer {self.name!r} has block_size={self.block_size}, one factor per spatial "
-                f"axis, but its input has {len(input_shape) - 2} spatial axes: shape "
-                f"{tuple(input_shape)}."
-            ) from None
-        channels = input_shape[self._channel_axis()]
-        if channels is None:
-            raise ValueError(
-                f"The channel dimension of the inputs of {self.name!r} must be defined. "
-                f"Received input shape {tuple(input_shape)}."
-            )
-        total = math.prod(blocks)
-        if self.to_space and channels % total:
-            raise ValueError(
-                f"Layer {self.name!r} moves groups of prod(block_size) = {total} channels into "
-                f"blocks of pixels, so its input channels must be a multiple of {total}. "
-                f"Received input shape {tuple(input_shape)} (data_format={self.data_format!r})."
-            )
-        first = self._first_spatial()
-        lengths = input_shape[first : first + len(blocks)]
-        if not self.to_space and any(n is not None and n % r for n, r in zip(lengths, blocks)):
-            raise ValueError(
-                f"Layer {self.name!r} moves blocks of {blocks} pixels into channels, so every "
-                f"spatial length must be a multiple of its block size. Received input shape "
-                f"{tuple(input_shape)} (data_format={self.data_format!r})."
-            )
+        check_input_shape(self, input_shape)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        blocks = self._blocks(input_shape)
-        total = math.prod(blocks)
-        shape = list(input_shape)
-        first = self._first_spatial()
-        for axis, factor in enumerate(blocks):
-            n = shape[first + axis]
-            if n is not None:
-                shape[first + axis] = n * factor if self.to_space else n // factor
-        channel = self._channel_axis()
-        shape[channel] = shape[channel] // total if self.to_space else shape[channel] * total
-        return tuple(shape)
+        return output_shape(self, input_shape)
 
     def _arguments(self, inputs: Array) -> dict[str, Any]:
         return {
@@ -137,3 +88,66 @@ class SpaceToDepth(PixelShuffle):
     """Pixel unshuffle, the inverse of `DepthToSpace` (PyTorch's ``PixelUnshuffle`` for "CRD")."""
 
     to_space = False
+
+
+# --------------------------------------------------------------------------- shapes
+# Module functions of any layer with `name`, `block_size`, `data_format` and `to_space`:
+# shared with the Keras twins (`upsample.interop.keras`).
+
+
+def block_sizes(layer: Any, input_shape: Any) -> tuple[int, ...]:
+    """`layer.block_size`, one factor per spatial axis of `input_shape`; checks the rank."""
+    if isinstance(input_shape, list) or len(input_shape) not in (3, 4, 5):
+        raise ValueError(
+            f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected '
+            f"ndim=3, 4 or 5 (batch, 1 to 3 spatial axes, channels), found shape {input_shape}"
+        )
+    try:
+        return normalize_tuple(layer.block_size, len(input_shape) - 2, "block_size")
+    except ValueError:
+        raise ValueError(
+            f"Layer {layer.name!r} has block_size={layer.block_size}, one factor per spatial "
+            f"axis, but its input has {len(input_shape) - 2} spatial axes: shape "
+            f"{tuple(input_shape)}."
+        ) from None
+
+
+def check_input_shape(layer: Any, input_shape: Any) -> None:
+    """A ValueError that names `layer` unless `input_shape` can be shuffled by it."""
+    blocks = block_sizes(layer, input_shape)
+    channels = input_shape[-1 if layer.data_format == "channels_last" else 1]
+    if channels is None:
+        raise ValueError(
+            f"The channel dimension of the inputs of {layer.name!r} must be defined. "
+            f"Received input shape {tuple(input_shape)}."
+        )
+    total = math.prod(blocks)
+    if layer.to_space and channels % total:
+        raise ValueError(
+            f"Layer {layer.name!r} moves groups of prod(block_size) = {total} channels into "
+            f"blocks of pixels, so its input channels must be a multiple of {total}. "
+            f"Received input shape {tuple(input_shape)} (data_format={layer.data_format!r})."
+        )
+    first = 1 if layer.data_format == "channels_last" else 2
+    lengths = input_shape[first : first + len(blocks)]
+    if not layer.to_space and any(n is not None and n % r for n, r in zip(lengths, blocks)):
+        raise ValueError(
+            f"Layer {layer.name!r} moves blocks of {blocks} pixels into channels, so every "
+            f"spatial length must be a multiple of its block size. Received input shape "
+            f"{tuple(input_shape)} (data_format={layer.data_format!r})."
+        )
+
+
+def output_shape(layer: Any, input_shape: Any) -> tuple[Any, ...]:
+    """The shape `layer` gives an input of `input_shape` (None lengths stay None)."""
+    blocks = block_sizes(layer, input_shape)
+    total = math.prod(blocks)
+    shape = list(input_shape)
+    first = 1 if layer.data_format == "channels_last" else 2
+    for axis, factor in enumerate(blocks):
+        n = shape[first + axis]
+        if n is not None:
+            shape[first + axis] = n * factor if layer.to_space else n // factor
+    channel = -1 if layer.data_format == "channels_last" else 1
+    shape[channel] = shape[channel] // total if layer.to_space else shape[channel] * total
+    return tuple(shape)

@@ -14,7 +14,7 @@ from typing import Any
 
 from upsample.layers.layer import Array, Gradients
 from upsample.layers.upsampling_conv import UpsamplingConv
-from upsample.ops import resample
+from upsample.ops import resampling
 from upsample.ops.shapes import normalize_tuple
 
 
@@ -42,7 +42,7 @@ class ResizeConv(UpsamplingConv):
         **kwargs: Any,
     ) -> None:
         self.size = normalize_tuple(size, self.rank, "size")
-        self.interpolation = resample.check_interpolation(interpolation)
+        self.interpolation = resampling.check_interpolation(interpolation)
         super().__init__(
             filters,
             kernel_size,
@@ -73,7 +73,7 @@ class ResizeConv(UpsamplingConv):
         return super().compute_output_shape(self._scaled(input_shape, self.size))
 
     def forward(self, inputs: Array, training: bool = False) -> tuple[Array, Any]:
-        resized = resample.upsample(inputs, **self._resize_arguments())
+        resized = resampling.upsample(inputs, **self._resize_arguments())
         # The convolution, bias and activation keep the resized input for the kernel gradient.
         return super().forward(resized, training=training)
 
@@ -81,7 +81,7 @@ class ResizeConv(UpsamplingConv):
         self, cache: Any, grad: Array, *, weights: bool = True, inputs: bool = True
     ) -> Gradients:
         result = super().backward(cache, grad, weights=weights, inputs=inputs)
-        dx = resample.upsample_vjp(result.inputs, **self._resize_arguments()) if inputs else None
+        dx = resampling.upsample_vjp(result.inputs, **self._resize_arguments()) if inputs else None
         return Gradients(dx, result.weights)
 
     def _upsampling_config(self) -> dict[str, Any]:

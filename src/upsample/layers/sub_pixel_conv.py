@@ -68,24 +68,7 @@ class SubPixelConv(UpsamplingConv):
             bias_constraint=bias_constraint,
             **kwargs,
         )
-        self._check_icnr()
-
-    def _check_icnr(self) -> None:
-        """An ICNR initializer must be for this layer's kernel: its scale, its order."""
-        icnr = self.kernel_initializer
-        if not isinstance(icnr, ICNR):
-            return
-        fits = not icnr.transposed and icnr.order == self.order
-        try:
-            fits = fits and normalize_tuple(icnr.scale, self.rank, "scale") == self.scale
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(
-                f"The `kernel_initializer` {icnr!r} does not fit this layer: a sub-pixel "
-                f"convolution with scale={self.scale} and order={self.order!r} needs "
-                f"ICNR(scale={self.scale}, order={self.order!r}, transposed=False)."
-            )
+        check_icnr_fits(self, ICNR)
 
     @property
     def phases(self) -> int:
@@ -139,3 +122,25 @@ class SubPixelConv3D(SubPixelConv):
     """3-D sub-pixel convolution."""
 
     rank = 3
+
+
+def check_icnr_fits(layer: Any, icnr_class: Any) -> None:
+    """An ICNR kernel initializer must be for `layer`'s kernel: its scale, its order.
+
+    `layer` has `kernel_initializer`, `rank`, `scale` and `order`; `icnr_class`
+    is upsample's `ICNR` or its Keras twin.
+    """
+    icnr = layer.kernel_initializer
+    if not isinstance(icnr, icnr_class):
+        return
+    fits = not icnr.transposed and icnr.order == layer.order
+    try:
+        fits = fits and normalize_tuple(icnr.scale, layer.rank, "scale") == layer.scale
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"The `kernel_initializer` {icnr!r} does not fit this layer: a sub-pixel "
+            f"convolution with scale={layer.scale} and order={layer.order!r} needs "
+            f"ICNR(scale={layer.scale}, order={layer.order!r}, transposed=False)."
+        )

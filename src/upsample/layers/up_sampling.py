@@ -10,7 +10,7 @@ from typing import Any
 
 from upsample import config as upsample_config
 from upsample.layers.layer import Array, Gradients, Layer
-from upsample.ops import resample
+from upsample.ops import resampling as resample
 from upsample.ops.shapes import normalize_tuple
 
 

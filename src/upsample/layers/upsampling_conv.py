@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from upsample.layers.convolutional import Conv
+from upsample.ops.shapes import scaled_shape
 
 
 class UpsamplingConv(Conv):
@@ -21,22 +22,12 @@ class UpsamplingConv(Conv):
     keras_module = "upsample.layers"
 
     def __init__(self, filters: int, kernel_size: Any, **kwargs: Any) -> None:
-        for fixed in ("strides", "groups"):
-            if fixed in kwargs:
-                raise ValueError(
-                    f"{type(self).__name__} convolves with unit strides and one group; it takes "
-                    f"no `{fixed}` argument. Received: {fixed}={kwargs[fixed]!r}"
-                )
+        refuse_fixed_arguments(type(self).__name__, kwargs)
         super().__init__(filters, kernel_size, strides=1, groups=1, **kwargs)
 
     def _scaled(self, shape: Any, factors: tuple[int, ...]) -> tuple[Any, ...]:
         """`shape` with each known spatial length multiplied by its factor."""
-        first = 1 if self.data_format == "channels_last" else 2
-        scaled = list(shape)
-        for axis, factor in enumerate(factors):
-            if scaled[first + axis] is not None:
-                scaled[first + axis] *= factor
-        return tuple(scaled)
+        return scaled_shape(shape, factors, self.data_format)
 
     def _upsampling_config(self) -> dict[str, Any]:
         """The subclass's own arguments, listed after `kernel_size` in its config."""
@@ -50,3 +41,13 @@ class UpsamplingConv(Conv):
         order = [*keys[: keys.index("kernel_size") + 1], *self._upsampling_config()]
         order += [k for k in keys if k not in order]
         return {k: config[k] for k in order}
+
+
+def refuse_fixed_arguments(class_name: str, kwargs: dict[str, Any]) -> None:
+    """`strides` and `groups` are fixed (1) in an upsampling convolution: not arguments."""
+    for fixed in ("strides", "groups"):
+        if fixed in kwargs:
+            raise ValueError(
+                f"{class_name} convolves with unit strides and one group; it takes "
+                f"no `{fixed}` argument. Received: {fixed}={kwargs[fixed]!r}"
+            )

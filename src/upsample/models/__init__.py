@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from upsample.models.data import EpochShuffle
 from upsample.models.functional import Functional
 from upsample.models.gan import GAN, StepNoise
 from upsample.models.model import Model
@@ -19,6 +20,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "GAN",
+    "EpochShuffle",
     "Functional",
     "Model",
     "Sequential",

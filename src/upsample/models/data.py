@@ -1,9 +1,16 @@
-"""Arrays in, batches out: validation of `fit` data, Keras's validation split, batching."""
+"""Arrays in, batches out: validation of `fit` data, Keras's validation split, batching.
+
+It also holds the data order that two engines share (`EpochShuffle`): the
+NumPy engine (`Model.fit`) and the Keras engine (`upsample.interop.engine`) feed
+the same samples in the same batches when given the same seed, so that a run
+can stop on one engine and resume on the other.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, overload
 
 import numpy as np
@@ -91,6 +98,43 @@ def split_validation(
     train = [None if g is None else [a[:split_at] for a in g] for g in arrays]
     val = [None if g is None else [a[split_at:] for a in g] for g in arrays]
     return train, val
+
+
+@dataclass(frozen=True)
+class EpochShuffle:
+    """Shuffle by epoch: ``fit(..., shuffle=EpochShuffle(seed))`` (an upsample extension).
+
+    Keras's ``shuffle=True`` (and upsample's) draws each epoch's order from a
+    generator whose state depends on everything drawn before, so a run resumed
+    at epoch ``k`` sees other orders than a run that went through.  Here the
+    order of epoch ``e`` is a function of ``(seed, e)`` and the number of
+    samples alone (`epoch_order`): any engine, process or resumption that
+    starts epoch ``e`` feeds the same batches.
+    """
+
+    seed: int
+
+    def __post_init__(self) -> None:
+        seed = self.seed
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"The `seed` must be a non-negative int. Received: seed={seed!r}")
+
+    def order(self, epoch: int, count: int) -> NDArray[np.intp]:
+        """The order of the `count` samples in `epoch`: `epoch_order` of this seed."""
+        return epoch_order(self.seed, epoch, count)
+
+
+def epoch_order(seed: int, epoch: int, count: int) -> NDArray[np.intp]:
+    """A permutation of ``range(count)`` that depends on `seed`, `epoch` and `count` only.
+
+    It sorts ``count`` raw 64-bit outputs of PCG64 seeded by
+    ``SeedSequence([seed, epoch])`` (ties, which are practically impossible, keep
+    index order).  NumPy promises that a bit generator's stream never changes
+    across versions (NEP 19), which it does not promise for
+    ``Generator.permutation``, so every machine computes the same order.
+    """
+    keys = np.random.PCG64(np.random.SeedSequence([seed, epoch])).random_raw(count)
+    return np.argsort(keys, kind="stable")
 
 
 def batch_slices(

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from upsample import losses, random
+from upsample import losses, random, runtime
 from upsample.callbacks.terminate_on_divergence import TerminateOnDivergence
 from upsample.metrics import Mean
 from upsample.models import data as data_utils
@@ -43,7 +43,6 @@ from upsample.models.model import Model
 from upsample.models.saving_hook import saving
 from upsample.models.sequential import Sequential
 from upsample.models.trainer import _check_epochs, _verbosity
-from upsample.ops import _parallel
 from upsample.optimizers import Adam
 
 if TYPE_CHECKING:
@@ -193,6 +192,7 @@ class GAN(Model):
         )
         return StepNoise(latents, label_noise, generator_latents)
 
+    @runtime.single_threaded_blas()  # the kernels want it so; switched once per step
     def train_step(self, real_images: Array, noise: StepNoise | None = None) -> dict[str, float]:
         """One discriminator step, then one generator step; returns this step's two losses.
 
@@ -287,16 +287,15 @@ class GAN(Model):
         self.divergence = None
         callback_list.on_train_begin()
         logs: dict[str, float] = {}
-        with _parallel.single_threaded_blas:
-            for epoch in range(initial_epoch, epochs):
-                start = self._snapshot()
-                try:
-                    logs = self._run_epoch(images, batch_size, shuffle, epoch, means, callback_list)
-                except KeyboardInterrupt:
-                    self._restore(start)
-                    raise
-                if self.stop_training:
-                    break
+        for epoch in range(initial_epoch, epochs):
+            start = self._snapshot()
+            try:
+                logs = self._run_epoch(images, batch_size, shuffle, epoch, means, callback_list)
+            except KeyboardInterrupt:
+                self._restore(start)
+                raise
+            if self.stop_training:
+                break
         callback_list.on_train_end(logs)
         return self.history
 

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from upsample.ops import _parallel
+from upsample import runtime
 
 Array = np.ndarray
 
@@ -72,7 +72,7 @@ def train_in_pieces(
 ) -> PieceResult:
     """Run ``step(piece, share)`` on every piece of a batch of `batch` samples, one per core,
     and combine the results into what one pass over the whole batch gives."""
-    results = _parallel.map_chunks(
+    results = runtime.map_chunks(
         lambda piece: step(piece, (piece.stop - piece.start) / batch), pieces
     )
     weight_grads = list(results[0].weight_grads)

@@ -8,22 +8,34 @@ mean of the batch losses weighted by batch size, regularization included.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from upsample import losses as losses_module
 from upsample import metrics as metrics_module
-from upsample import optimizers
+from upsample import optimizers, runtime
 from upsample.callbacks import CallbackList, History
 from upsample.layers.layer import Gradients
 from upsample.models import data as data_utils
 from upsample.models import pieces
-from upsample.ops import _parallel
 from upsample.random import global_generator
 from upsample.variables import Variable
 
 Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class FitData:
+    """The checked arrays `fit` trains and validates on, and its batch sizes."""
+
+    xs: list[Array]
+    ys: list[Array]
+    sample_weights: list[Array] | None
+    validation: tuple[list[Array], list[Array], list[Array] | None] | None
+    batch_size: int
+    validation_batch_size: int
 
 
 class TrainedModel(Protocol):
@@ -290,11 +302,12 @@ class Trainer(_TrainerBase):
         )
         return pieces.PieceResult(loss, per_output, predictions, result.weights or [])
 
+    @runtime.single_threaded_blas()  # the kernels want it so; switched once per step
     def _train_step(
         self, x: list[Array], y: list[Array], sample_weight: list[Array] | None
     ) -> None:
         compiled = self._require_compiled("fit")
-        slices = pieces.piece_slices(len(x[0]), compiled.bytes_per_sample, _parallel.num_workers())
+        slices = pieces.piece_slices(len(x[0]), compiled.bytes_per_sample, runtime.num_threads())
         if slices is None:
             step = self._gradients(x, y, sample_weight)
         else:
@@ -356,7 +369,7 @@ class Trainer(_TrainerBase):
         callbacks: Any = None,
         validation_split: float = 0.0,
         validation_data: Any = None,
-        shuffle: bool = True,
+        shuffle: bool | data_utils.EpochShuffle = True,
         class_weight: Any = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
@@ -370,19 +383,88 @@ class Trainer(_TrainerBase):
         Every argument and array is checked before the first step. As Keras,
         `validation_split` holds out the LAST fraction of the data, before any
         shuffling, and validation runs through the callbacks' ``on_test_*`` hooks.
+        Beyond Keras, ``shuffle=EpochShuffle(seed)`` makes each epoch's order a
+        function of the seed and the epoch (the order the Keras engine uses too).
         """
         self._require_compile_called("fit")
         if class_weight is not None:
             raise NotImplementedError("upsample does not support `class_weight`.")
         if steps_per_epoch is not None or validation_steps is not None:
             raise NotImplementedError("upsample trains on arrays: use batch_size, not steps.")
-        batch_size = data_utils.check_batch_size(batch_size)
-        validation_batch_size = data_utils.check_batch_size(
-            validation_batch_size or batch_size, "validation_batch_size"
+        _check_validation_freq(validation_freq)
+        data = self._fit_data(
+            x,
+            y,
+            sample_weight,
+            verbose=verbose,
+            batch_size=batch_size,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            validation_batch_size=validation_batch_size,
+        )
+        xs, ys, sws, val = data.xs, data.ys, data.sample_weights, data.validation
+        batch_size, validation_batch_size = data.batch_size, data.validation_batch_size
+        compiled = self._require_compiled("fit")
+        count = len(xs[0])
+        callback_list = self._callback_list(
+            callbacks, verbose, epochs, -(-count // batch_size), add_history=True
+        )
+        self.stop_training = False
+        callback_list.on_train_begin()
+        rng = global_generator()
+        logs: dict[str, float] = {}
+        for epoch in range(initial_epoch, epochs):
+            compiled.reset()
+            callback_list.on_epoch_begin(epoch)
+            order = _epoch_order(shuffle, rng, epoch, count)
+            for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
+                callback_list.on_train_batch_begin(step)
+                self._train_step(
+                    data_utils.take(xs, index),
+                    data_utils.take(ys, index),
+                    data_utils.take(sws, index),
+                )
+                callback_list.on_train_batch_end(step, compiled.logs())
+                if self.stop_training:
+                    break
+            logs = compiled.logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._run_test(*val, validation_batch_size, callback_list)
+                logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs)
+        return self.history
+
+    def _fit_data(
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any,
+        *,
+        verbose: Any,
+        batch_size: int | None,
+        epochs: int,
+        initial_epoch: int,
+        validation_split: float,
+        validation_data: Any,
+        validation_batch_size: int | None,
+    ) -> FitData:
+        """What `fit` checks before any work, and the arrays it trains on (split as Keras).
+
+        Also the checks of the Keras engine (`upsample.interop.engine`), which
+        trains on the same arrays.
+        """
+        self._require_compile_called("fit")
+        checked_batch_size = data_utils.check_batch_size(batch_size)
+        checked_validation_batch_size = data_utils.check_batch_size(
+            validation_batch_size or checked_batch_size, "validation_batch_size"
         )
         _check_epochs(epochs, initial_epoch)
         _verbosity(verbose)
-        _check_validation_freq(validation_freq)
         if validation_data is None and validation_split:
             data_utils.check_validation_split(validation_split)
         xs, ys, sws = self._data_arrays(x, y, sample_weight, "fit")
@@ -395,47 +477,14 @@ class Trainer(_TrainerBase):
             vx, vy, vsw = held_out
             assert vx is not None and vy is not None
             val = (vx, vy, vsw)
-        self._check_inputs(xs, batch_size)
+        self._check_inputs(xs, checked_batch_size)
         if val is not None:
-            self._check_inputs(val[0], validation_batch_size)
-        compiled = self._require_compiled("fit")
+            self._check_inputs(val[0], checked_validation_batch_size)
+        self._require_compiled("fit")
         self._check_targets(ys, "y")
         if val is not None:
             self._check_targets(val[1], "validation targets")
-        count = len(xs[0])
-        callback_list = self._callback_list(
-            callbacks, verbose, epochs, -(-count // batch_size), add_history=True
-        )
-        self.stop_training = False
-        callback_list.on_train_begin()
-        rng = global_generator()
-        logs: dict[str, float] = {}
-        # BLAS on one thread for the whole loop: the kernels want it so, and switching
-        # its thread count costs tens of microseconds, per op otherwise.
-        with _parallel.single_threaded_blas:
-            for epoch in range(initial_epoch, epochs):
-                compiled.reset()
-                callback_list.on_epoch_begin(epoch)
-                order = rng.permutation(count) if shuffle else None
-                for step, index in enumerate(data_utils.batch_slices(count, batch_size, order)):
-                    callback_list.on_train_batch_begin(step)
-                    self._train_step(
-                        data_utils.take(xs, index),
-                        data_utils.take(ys, index),
-                        data_utils.take(sws, index),
-                    )
-                    callback_list.on_train_batch_end(step, compiled.logs())
-                    if self.stop_training:
-                        break
-                logs = compiled.logs()
-                if val is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._run_test(*val, validation_batch_size, callback_list)
-                    logs.update({f"val_{key}": value for key, value in val_logs.items()})
-                callback_list.on_epoch_end(epoch, logs)
-                if self.stop_training:
-                    break
-        callback_list.on_train_end(logs)
-        return self.history
+        return FitData(xs, ys, sws, val, checked_batch_size, checked_validation_batch_size)
 
     def _callback_list(
         self, callbacks: Any, verbose: Any, epochs: int, steps: int, add_history: bool = False
@@ -694,6 +743,15 @@ def _check_validation_freq(validation_freq: Any) -> None:
             "`validation_freq` must be a positive int. Received: "
             f"validation_freq={validation_freq!r}"
         )
+
+
+def _epoch_order(
+    shuffle: bool | data_utils.EpochShuffle, rng: np.random.Generator, epoch: int, count: int
+) -> Array | None:
+    """The samples' order in `epoch` (None: as they come)."""
+    if isinstance(shuffle, data_utils.EpochShuffle):
+        return shuffle.order(epoch, count)
+    return rng.permutation(count) if shuffle else None
 
 
 def _check_epochs(epochs: Any, initial_epoch: Any) -> None:

@@ -33,8 +33,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops._memory import new_array
-from upsample.ops.conv import _as_float
+from upsample.ops.layout import as_float
+from upsample.runtime import new_array, tuning
 
 Array = NDArray[np.floating]
 Axis = int | tuple[int, ...]
@@ -52,7 +52,7 @@ def relu(
 ) -> Array:
     """`keras.activations.relu`: ``x`` above `threshold` (clipped at `max_value`), else
     ``negative_slope * (x - threshold)``.  With the defaults, ``max(x, 0)``."""
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     _check_relu_params(negative_slope, max_value, threshold)
     if negative_slope != 0 and max_value is None and threshold == 0:
         return leaky_relu(x, negative_slope=negative_slope)
@@ -96,7 +96,7 @@ def relu_vjp(
                 f"negative_slope={negative_slope}, max_value={max_value}, threshold={threshold}"
             )
         x = y
-    grad, x = _as_float(grad, "grad"), _as_float(x, "x")
+    grad, x = as_float(grad, "grad"), as_float(x, "x")
     if plain:
         return _where_positive(grad, x)  # the common case, without float temporaries
     if negative_slope != 0 and max_value is None and threshold == 0:
@@ -155,7 +155,7 @@ def leaky_relu(x: Array, *, negative_slope: float = 0.2) -> Array:
     The default slope is that of `keras.ops.leaky_relu` (0.2); the Keras
     `LeakyReLU` layer's default is 0.3.
     """
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     _check_relu_params(negative_slope, None, 0.0)
     scaled = x * x.dtype.type(negative_slope)
     # x where x >= 0, scaled below: for a slope up to 1 that is the larger of the two
@@ -168,7 +168,7 @@ def leaky_relu_vjp(
     grad: Array, x: Array, y: Array | None = None, *, negative_slope: float = 0.2
 ) -> Array:
     """``grad`` where ``x >= 0`` (so ``leaky_relu'(0) = 1``), else ``negative_slope * grad``."""
-    grad, x = _as_float(grad, "grad"), _as_float(x, "x")
+    grad, x = as_float(grad, "grad"), as_float(x, "x")
     _check_relu_params(negative_slope, None, 0.0)
     # JAX selects grad or slope * grad; multiplying by 1 or slope gives the same bits.
     slopes = np.array([negative_slope, 1], grad.dtype)
@@ -185,7 +185,7 @@ def sigmoid(x: Array) -> Array:
     ``e / (1 + e)`` below, so that tiny results keep their relative precision
     (``1 - sigmoid(-x)`` would round them to 0) and nothing overflows.
     """
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     e = np.abs(x)
     np.negative(e, out=e)
     np.exp(e, out=e)
@@ -198,18 +198,18 @@ def sigmoid(x: Array) -> Array:
 
 def sigmoid_vjp(grad: Array, x: Array | None, y: Array) -> Array:
     """``grad * y * (1 - y)``, from the output (as `lax.logistic`'s JVP)."""
-    grad, y = _as_float(grad, "grad"), _as_float(y, "y")
+    grad, y = as_float(grad, "grad"), as_float(y, "y")
     return grad * (y * (1 - y))
 
 
 def tanh(x: Array) -> Array:
     """``tanh(x)``."""
-    return np.tanh(_as_float(x, "x"))
+    return np.tanh(as_float(x, "x"))
 
 
 def tanh_vjp(grad: Array, x: Array | None, y: Array) -> Array:
     """``grad * (1 - y²)`` from the output, as JAX computes it: ``g (1 - y) + g (1 - y) y``."""
-    grad, y = _as_float(grad, "grad"), _as_float(y, "y")
+    grad, y = as_float(grad, "grad"), as_float(y, "y")
     scaled = grad * (1 - y)
     return scaled + scaled * y
 
@@ -220,7 +220,7 @@ def softmax(x: Array, *, axis: Axis = -1) -> Array:
     Subtracting the maximum keeps ``exp`` from overflowing; as in JAX, a slice
     that is all -inf or holds +inf gives NaN.
     """
-    x = _as_float(x, "x")
+    x = as_float(x, "x")
     with np.errstate(invalid="ignore"):  # inf - inf: the NaN JAX returns too
         e = x - np.max(x, axis=axis, keepdims=True)
     np.exp(e, out=e)
@@ -230,7 +230,7 @@ def softmax(x: Array, *, axis: Axis = -1) -> Array:
 
 def softmax_vjp(grad: Array, x: Array | None, y: Array, *, axis: Axis = -1) -> Array:
     """``y * (grad - sum(grad * y))`` along `axis`: the Jacobian ``diag(y) - y yᵀ`` applied."""
-    grad, y = _as_float(grad, "grad"), _as_float(y, "y")
+    grad, y = as_float(grad, "grad"), as_float(y, "y")
     inner = np.sum(grad * y, axis=axis, keepdims=True)
     return y * (grad - inner)
 
@@ -264,12 +264,6 @@ def _select(values: Array, keep: NDArray[np.bool_], *, out: Array | None = None)
     return result
 
 
-# Elements per chunk of `_where_positive`: its mask and operands stay in the L2 cache.
-_SELECT_CHUNK = 1 << 16
-# Up to this many elements, whole-array temporaries cost less than the chunks' calls.
-_SELECT_WHOLE = 1 << 20
-
-
 def _where_positive(values: Array, x: Array) -> Array:
     """`values` where ``x > 0``, exactly +0 elsewhere: `_select` a chunk at a time.
 
@@ -277,12 +271,12 @@ def _where_positive(values: Array, x: Array) -> Array:
     through memory; chunk-sized ones stay in cache (measured on (500, 28, 28, 32):
     22 ms instead of 29).
     """
-    if values.size <= _SELECT_WHOLE:
+    if values.size <= tuning.SELECT_WHOLE:
         return _select(values, x > 0)
     out = new_array(values.shape, values.dtype)
     flat_values, flat_x, flat_out = values.reshape(-1), x.reshape(-1), out.reshape(-1)
-    for start in range(0, flat_out.size, _SELECT_CHUNK):
-        part = slice(start, start + _SELECT_CHUNK)
+    for start in range(0, flat_out.size, tuning.SELECT_CHUNK):
+        part = slice(start, start + tuning.SELECT_CHUNK)
         _select(flat_values[part], flat_x[part] > 0, out=flat_out[part])
     return out
 

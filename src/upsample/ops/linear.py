@@ -7,6 +7,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from upsample.runtime import tuning
+
 Array = NDArray[np.floating]
 
 
@@ -14,10 +16,6 @@ class LinearGrads(NamedTuple):
     inputs: Array | None
     kernel: Array | None
     bias: Array | None
-
-
-# Rows shorter than this many elements make NumPy's broadcasting loops slow.
-_SHORT_ROW = 64
 
 
 def add_bias(out: Array, bias: Array) -> None:
@@ -29,7 +27,7 @@ def add_bias(out: Array, bias: Array) -> None:
     """
     bias = bias.astype(out.dtype, copy=False)
     channels = out.shape[-1]
-    if out.ndim > 2 and 1 < channels < _SHORT_ROW:
+    if out.ndim > 2 and 1 < channels < tuning.SHORT_ROW:
         width = out.shape[-2]
         rows = out.reshape(-1, width * channels)
         np.add(rows, np.tile(bias, width), out=rows)

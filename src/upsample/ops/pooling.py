@@ -37,7 +37,7 @@ Speed: with channels last and few channels, a tap's view has rows of only
 ``C`` contiguous values, and NumPy's per-row overhead dominates any operation on
 it.  So each tap is read (and each gradient written) once, by a copy that moves
 whole pixels (`_pixels.copy_pixels`); everything else runs on contiguous chunk-sized
-buffers.  Chunks of batch items run in parallel (`_parallel`), and plans
+buffers.  Chunks of batch items run in parallel (`runtime.run_chunks`), and plans
 (slices, chunks, counts) are cached per shape, so that small calls stay cheap.
 """
 
@@ -52,10 +52,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample.ops import _parallel
+from upsample import runtime
 from upsample.ops._pixels import copy_pixels
 from upsample.ops.activations import _select
-from upsample.ops.conv import _as_float
+from upsample.ops.layout import as_float
 from upsample.ops.shapes import (
     Padding,
     conv_geometry,
@@ -63,14 +63,10 @@ from upsample.ops.shapes import (
     normalize_padding,
     normalize_tuple,
 )
+from upsample.runtime import tuning
 
 Array = NDArray[np.floating]
 Index = tuple[slice, ...]
-
-# Batch items per chunk are chosen so that a chunk's input is about this size:
-# its temporaries then stay in the per-core cache.
-_CHUNK_BYTES = 1 << 20
-
 
 # --------------------------------------------------------------------------- public API
 
@@ -98,7 +94,7 @@ def max_pool(
     def run(batch: slice) -> None:
         _reduce(_windows(plan, x[batch], -np.inf), np.maximum, out=y[batch])
 
-    _parallel.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
+    runtime.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -131,7 +127,7 @@ def max_pool_vjp(
             targets.put(tap, _select(g[batch], selected == tap, out=routed))
         targets.finish()
 
-    _parallel.run_chunks(run, plan.chunks, x.nbytes + dx.nbytes)
+    runtime.run_chunks(run, plan.chunks, x.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -158,7 +154,7 @@ def average_pool(
         out = _reduce(_windows(plan, x[batch], 0.0), np.add, out=y[batch])
         np.divide(out, divisor, out=out)
 
-    _parallel.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
+    runtime.run_chunks(run, plan.chunks, x.nbytes + y.nbytes)
     return layout.output(y)
 
 
@@ -177,7 +173,7 @@ def average_pool_vjp(
     receives the window's gradient divided by its count.  Returns an array of
     shape `input_shape`, in the dtype of `grad`.
     """
-    grad = _as_float(grad, "grad")
+    grad = as_float(grad, "grad")
     shape = _check_input_shape(input_shape)
     layout = _layout(shape, pool_size, strides, padding, data_format)
     plan = layout.plan
@@ -192,7 +188,7 @@ def average_pool_vjp(
             targets.put(tap, share)
         targets.finish()
 
-    _parallel.run_chunks(run, plan.chunks, g.nbytes + dx.nbytes)
+    runtime.run_chunks(run, plan.chunks, g.nbytes + dx.nbytes)
     return layout.input_grad(dx)
 
 
@@ -226,7 +222,11 @@ class _Plan:
 
 @functools.lru_cache(maxsize=256)
 def _plan(
-    shape: tuple[int, ...], pool: tuple[int, ...], strides: tuple[int, ...], padding: Padding
+    shape: tuple[int, ...],
+    pool: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+    chunk_bytes: int,
 ) -> _Plan:
     spatial = shape[1:-1]
     try:
@@ -250,7 +250,7 @@ def _plan(
     return _Plan(
         in_shape=shape,
         out_shape=(shape[0], *out, shape[-1]),
-        chunks=_chunks(shape, extent if padded else spatial),
+        chunks=_chunks(shape, extent if padded else spatial, chunk_bytes),
         taps=tuple(
             (*whole, *(slice(t, t + s * (o - 1) + 1, s) for t, s, o in zip(tap, strides, out)))
             for tap in np.ndindex(*pool)
@@ -278,11 +278,11 @@ def _borders(
     return tuple(borders)
 
 
-def _chunks(shape: tuple[int, ...], source: tuple[int, ...]) -> tuple[slice, ...]:
-    """Batch ranges of about `_CHUNK_BYTES` of source (counted as float32) each."""
+def _chunks(shape: tuple[int, ...], source: tuple[int, ...], chunk_bytes: int) -> tuple[slice, ...]:
+    """Batch ranges of about `chunk_bytes` of source (counted as float32) each."""
     if 0 in shape:
         return ()  # nothing to compute, and no pixels to copy
-    items = max(1, _CHUNK_BYTES // (math.prod(source) * shape[-1] * 4))
+    items = max(1, chunk_bytes // (math.prod(source) * shape[-1] * 4))
     return tuple(slice(n, min(n + items, shape[0])) for n in range(0, shape[0], items))
 
 
@@ -341,7 +341,7 @@ def _prepare(
     data_format: str | None,
 ) -> tuple[Array, _Layout]:
     """Check the arguments; return the input in the plan's layout, and the layout."""
-    x = _as_float(inputs, "inputs")
+    x = as_float(inputs, "inputs")
     layout = _layout(x.shape, pool_size, strides, padding, data_format)
     return np.ascontiguousarray(x).reshape(layout.plan.in_shape), layout
 
@@ -373,7 +373,7 @@ def _layout(
     batch, channels = shape[0], shape[1 if first else -1]
     internal = (batch * channels, *shape[2:], 1) if first else tuple(shape)
     try:
-        plan = _plan(internal, pool, steps, mode)
+        plan = _plan(internal, pool, steps, mode, tuning.POOLING_CHUNK_BYTES)
     except ValueError as error:
         raise ValueError(f"{error} Received: inputs.shape={tuple(shape)}") from None
     if not first:
@@ -383,7 +383,7 @@ def _layout(
 
 def _prepare_grad(grad: Array, layout: _Layout, dtype: np.dtype) -> Array:
     """The output gradient, checked against the caller's output shape, in the plan's layout."""
-    g = _as_float(grad, "grad")
+    g = as_float(grad, "grad")
     if g.shape != layout.out_shape:
         raise ValueError(
             f"The `grad` must have the shape of the output, {layout.out_shape}. "

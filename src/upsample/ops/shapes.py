@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -192,6 +192,19 @@ def check_output_padding(output_padding: tuple[int, ...] | None, strides: tuple[
 def resize_output_length(length: int, factor: int) -> int:
     """Upsampling by an integer factor multiplies the length."""
     return length * factor
+
+
+def scaled_shape(
+    shape: Sequence[int | None], factors: Sequence[int], data_format: str
+) -> tuple[int | None, ...]:
+    """A batch `shape` with each known spatial length multiplied by its integer factor."""
+    first = 1 if data_format == "channels_last" else 2
+    scaled = list(shape)
+    for axis, factor in enumerate(factors):
+        n = scaled[first + axis]
+        if n is not None:
+            scaled[first + axis] = resize_output_length(n, factor)
+    return tuple(scaled)
 
 
 def prod(values: Iterable[int]) -> int:

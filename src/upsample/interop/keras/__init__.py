@@ -1,0 +1,46 @@
+"""Keras 3 twins of the layers and initializers upsample adds beyond Keras.
+
+Importing this module imports Keras (``pip install "upsample[keras]"``; the
+backend is ``KERAS_BACKEND``, JAX when unset) and registers, under upsample's
+registered names (``upsample>DepthToSpace``, …), a Keras class for each of:
+
+- layers: `DepthToSpace`, `SpaceToDepth`, `SubPixelConv1D/2D/3D`, `ResizeConv1D/2D/3D`;
+- initializers: `ICNR`, `BilinearUpsampling`.
+
+Each takes the same arguments, has the same weights and `get_config` as
+upsample's class and computes the same numbers (within float32 rounding) with
+``keras.ops``, on any backend.  So a ``.keras`` file written by upsample loads
+and trains in Keras::
+
+    import keras
+    import upsample.interop.keras  # noqa: F401 (registers the classes)
+
+    model = keras.saving.load_model("model.keras")
+
+and a file Keras saves back loads in upsample.  Nothing else in upsample
+imports this module.
+"""
+
+from upsample.interop.keras.initializers import ICNR, BilinearUpsampling
+from upsample.interop.keras.pixel_shuffle import DepthToSpace, SpaceToDepth
+from upsample.interop.keras.upsampling_conv import (
+    ResizeConv1D,
+    ResizeConv2D,
+    ResizeConv3D,
+    SubPixelConv1D,
+    SubPixelConv2D,
+    SubPixelConv3D,
+)
+
+__all__ = [
+    "ICNR",
+    "BilinearUpsampling",
+    "DepthToSpace",
+    "ResizeConv1D",
+    "ResizeConv2D",
+    "ResizeConv3D",
+    "SpaceToDepth",
+    "SubPixelConv1D",
+    "SubPixelConv2D",
+    "SubPixelConv3D",
+]

@@ -1,0 +1,181 @@
+"""Every fast route of upsampling and of its transpose against the reference route, and the
+route table.
+
+Random problems in 1, 2 and 3 dimensions, both layouts, float64, through the
+public kernels with ``route=`` forced; some draws also shrink the chunks (bands
+of rows inside an item, a partial last chunk) and hand them to worker threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from upsample.ops.resampling import ROUTES, routes, segments, upsample, upsample_vjp
+from upsample.runtime import tuning
+
+METHODS = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"]
+FAST = [
+    ("segments", False),
+    ("segments", True),
+    ("linear_x2", False),
+    ("linear_x2", True),
+    ("block_sums", True),
+]
+
+
+def random_problem(route: str, transpose: bool, seed: int) -> dict[str, Any]:
+    """A random problem `route` can compute: the shapes of the narrow side and the arguments."""
+    rng = np.random.default_rng([seed, ROUTES.index(route), transpose])
+    ndim = int(rng.integers(1, 4))
+    method = {"linear_x2": "bilinear", "block_sums": "nearest"}.get(
+        route, METHODS[int(rng.integers(len(METHODS)))]
+    )
+    factors = [int(f) for f in rng.integers(1, 3 if route == "linear_x2" else 5, ndim)]
+    factors[int(rng.integers(ndim))] = 2  # not the identity, which every route copies
+    return dict(
+        method=method,
+        factors=tuple(factors),
+        data_format=("channels_last", "channels_first")[int(rng.integers(2))],
+        spatial=tuple(int(n) for n in rng.integers(1, 13 if ndim < 3 else 7, ndim)),
+        batch=int(rng.integers(1, 4)),
+        # Pixels narrow enough to be staged, and wider than the staging limit.
+        channels=int(rng.choice([1, 2, 3, 5, 8, 33])),
+        chunked=bool(rng.random() < 0.4),
+    )
+
+
+def compute(problem: dict[str, Any], transpose: bool, route: str, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    spatial, factors = problem["spatial"], problem["factors"]
+    if transpose:
+        spatial = tuple(n * f for n, f in zip(spatial, factors, strict=True))
+    channels, batch = problem["channels"], problem["batch"]
+    first = problem["data_format"] == "channels_first"
+    shape = (batch, channels, *spatial) if first else (batch, *spatial, channels)
+    arguments = dict(
+        size=factors,
+        interpolation=problem["method"],
+        data_format=problem["data_format"],
+        route=route,
+    )
+    return (upsample_vjp if transpose else upsample)(rng.standard_normal(shape), **arguments)
+
+
+@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize(("route", "transpose"), FAST)
+def test_every_fast_route_computes_the_reference_operator(
+    route: str,
+    transpose: bool,
+    seed: int,
+    tiny_chunks: Callable[[], None],
+) -> None:
+    problem = random_problem(route, transpose, seed)
+    expected = compute(problem, transpose, "reference", seed)
+    if problem["chunked"]:
+        tiny_chunks()
+    ours = compute(problem, transpose, route, seed)
+    assert ours.dtype == np.float64 and ours.shape == expected.shape
+    np.testing.assert_allclose(
+        ours, expected, rtol=0, atol=1e-12 * max(1.0, np.abs(expected).max())
+    )
+
+
+@pytest.mark.parametrize("size", [(2, 2), (2, 1), (1, 2), (2, 2, 2)])
+def test_linear_x2_chunks_and_threads_do_not_change_a_bit(
+    size: tuple[int, ...],
+    rng: np.random.Generator,
+    monkeypatch: pytest.MonkeyPatch,
+    threads: Callable[[int], None],
+) -> None:
+    """Chunks of batch items and bands of rows (with the rows around them that they read),
+    on worker threads, compute each element exactly as one chunk does."""
+    x = rng.standard_normal((7, 9, *(6,) * (len(size) - 1), 3)).astype(np.float32)
+    arguments = dict(size=size, interpolation="bilinear", route="linear_x2")
+    whole = upsample(x, **arguments)  # type: ignore[arg-type]
+    g = rng.standard_normal(whole.shape).astype(np.float32)
+    whole_vjp = upsample_vjp(g, **arguments)  # type: ignore[arg-type]
+    monkeypatch.setattr(tuning, "LINEAR_X2_CHUNK_BYTES", 1 << 10)  # bands of a few rows
+    monkeypatch.setattr(tuning, "PARALLEL_BYTES", 0)
+    for workers in (1, 2):
+        threads(workers)
+        np.testing.assert_array_equal(upsample(x, **arguments), whole)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(upsample_vjp(g, **arguments), whole_vjp)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("method", METHODS[1:])
+def test_segments_use_slices_and_only_small_border_blocks(method: str, transpose: bool) -> None:
+    """The interior is weighted sums of slices; dense blocks cover the border rows only."""
+    radius = {"bilinear": 1, "bicubic": 2, "lanczos3": 3, "lanczos5": 5}[method]
+    shape = (2, 128, 96, 3) if transpose else (2, 64, 48, 3)
+    plan = segments._plan(transpose, method, shape, (2, 2), np.dtype(np.float32), 1 << 19)
+    for chunk in plan:
+        for axis_pass, _ in chunk.passes:
+            assert len(axis_pass.writes) == (1 if transpose else 2)
+            for border in axis_pass.borders:  # a band of width ~ radius at each end
+                rows, columns = border.matrix.shape
+                assert rows <= 2 * (2 * radius + 1) and columns <= 2 * 2 * (3 * radius + 1)
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@pytest.mark.parametrize(
+    ("transpose", "method", "factors", "expected"),
+    [
+        (False, "bilinear", (2, 2), "linear_x2"),
+        (True, "bilinear", (1, 2), "linear_x2"),
+        (False, "bilinear", (2, 3), "segments"),
+        (False, "nearest", (2, 2), "segments"),
+        (True, "nearest", (2, 3), "block_sums"),
+        (False, "bicubic", (2, 2), "segments"),
+        (True, "lanczos3", (2, 2), "segments"),
+    ],
+)
+def test_the_route_table(
+    transpose: bool, method: str, factors: tuple[int, ...], expected: str
+) -> None:
+    assert routes.choose(transpose, method, factors) == expected
+
+
+def test_an_unknown_route_lists_the_routes() -> None:
+    with pytest.raises(ValueError, match=r"Unknown `route`: 'fast'\. Expected None or one of "):
+        upsample(np.zeros((1, 2, 2, 1)), size=2, route="fast")
+
+
+@pytest.mark.parametrize(
+    ("call", "route", "able"),
+    [
+        (
+            lambda x: upsample(x, size=2, interpolation="bicubic", route="linear_x2"),
+            "linear_x2",
+            "'reference', 'segments'.",
+        ),
+        (
+            lambda x: upsample(x, size=3, interpolation="bilinear", route="linear_x2"),
+            "linear_x2",
+            "'reference', 'segments'.",
+        ),
+        (
+            lambda x: upsample(x, size=2, route="block_sums"),
+            "block_sums",
+            "'reference', 'segments'.",
+        ),
+        (
+            lambda x: upsample_vjp(x, size=2, interpolation="bilinear", route="block_sums"),
+            "block_sums",
+            "'reference', 'segments', 'linear_x2'.",
+        ),
+    ],
+)
+def test_a_route_that_cannot_compute_the_call_names_the_ones_that_can(
+    call: Callable[[np.ndarray], Any], route: str, able: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"`route` '{route}' cannot compute") as error:
+        call(np.zeros((1, 4, 4, 1)))
+    message = str(error.value)
+    assert f"Routes that can: {able}" in message and f"Received: route='{route}'" in message
