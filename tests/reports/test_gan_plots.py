@@ -96,6 +96,16 @@ def test_score_curves_against_steps_or_seconds(x: str, label: str) -> None:
     assert [line.get_label() for line in losses.get_lines()] == ["a (D)", "a (G)"]
 
 
+def test_score_curves_of_a_run_without_a_finished_epoch() -> None:
+    # A GAN that diverged in its first epoch has no losses to label: no legend there
+    # (matplotlib would warn, an error under this suite's filterwarnings).
+    figure = gan_plots.score_curves({"a": {}}, floor=5.0, title="t")
+    fd, _, _, losses = figure.axes
+    assert [line.get_label() for line in fd.get_lines()] == ["real images (5.0)"]
+    assert fd.get_legend() is not None
+    assert losses.get_lines() == [] and losses.get_legend() is None
+
+
 def test_score_curves_refuse_another_axis() -> None:
     with pytest.raises(ValueError, match=r"`x` must be one of \['seconds', 'steps'\]"):
         gan_plots.score_curves({"a": HISTORY}, x="epochs", title="t")

@@ -146,8 +146,9 @@ def score_curves(
         if x == "steps":
             axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
-    panels[0].legend(fontsize="small")
-    panels[3].legend(fontsize="small")
+    for axes in (panels[0], panels[3]):
+        if axes.get_legend_handles_labels()[0]:  # none when no epoch finished (diverged)
+            axes.legend(fontsize="small")
     figure.suptitle(title)
     return figure
 
