@@ -41,6 +41,9 @@ def test_compare_generators_writes_the_report(run: Run, tmp_path: Path, small_np
         config = json.loads((folder / model / "config.json").read_text())
         assert (config["command"], config["task"]) == ("compare", "generator")
         assert config["resolved"]["epochs"] == epochs
+        # DCGAN's Adam (Radford et al. 2016), not the autoencoders' 0.001.
+        assert config["resolved"]["learning_rate"] == pytest.approx(0.0002)
+        assert config["resolved"]["beta_1"] == pytest.approx(0.5)
         assert (folder / model / "checkpoint" / "generator.keras").is_file()
     assert imread(folder / "samples.png").shape[:2] == (420, 760)
     assert "[1/2] generator-upsampling-28" in out and "[2/2] generator-transpose-28" in out
@@ -68,6 +71,27 @@ def test_compare_generators_writes_the_report(run: Run, tmp_path: Path, small_np
         markdown,
     )
     assert "(samples.gif)" in markdown and "(scores-seconds.png)" in markdown
+
+
+def test_a_diverging_generator_is_reported_and_exits_1(
+    run: Run, tmp_path: Path, small_npz: Path
+) -> None:
+    # Adam's first step moves every weight by about the learning rate: the losses overflow.
+    code, out, err = run(
+        "compare", "--task", "generator", "--models", "generator-sub-pixel-28",
+        "--data", str(small_npz), "--limit", "64", "--batch-size", "32", "--epochs", "2",
+        "--learning-rate", "1e30", "-o", "r",
+    )  # fmt: skip
+    assert code == 1
+    assert "generator-sub-pixel-28: Epoch 1, step 1: the GAN diverged (non-finite loss" in err
+    assert "Warning" not in err  # nothing from matplotlib about empty curves
+    assert "no epoch finished" in out
+    # The report is still written, the generator's row with no score and no step.
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    assert "| generator-sub-pixel-28 | SubPixelConv2D | 782,212 | 0 | - | - |" in markdown
+    assert "| real digits (training images) | - | - | - |" in markdown
+    history = json.loads((tmp_path / "r" / "generator-sub-pixel-28" / "history.json").read_text())
+    assert history == {}
 
 
 def test_quiet_compare_prints_nothing(run: Run, tmp_path: Path, small_npz: Path) -> None:

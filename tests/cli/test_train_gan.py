@@ -209,6 +209,23 @@ def test_a_diverging_run_names_the_epoch_and_exits_1(
             ["generator-upsampling-28", "--resume", "-o", "nowhere"],
             "--resume: there is no saved model nowhere/checkpoint",
         ),
+        (
+            ["generator-upsampling-28", "--batch-size", "0"],
+            "argument --batch-size: must be at least 1, got 0",
+        ),
+        (
+            ["generator-upsampling-28", "--learning-rate", "-0.1"],
+            "argument --learning-rate: must be more than 0, got -0.1",
+        ),
+        (
+            ["generator-upsampling-28", "--epochs", "1.5"],
+            "argument --epochs: must be a whole number, got '1.5'",
+        ),
+        (
+            ["generator-upsampling-28", "--data", "missing.npz"],
+            "argument --data: no such file: missing.npz",
+        ),
+        (["generator-upsampling", "-o", "r"], "generator-upsampling draws 10x10 images"),
     ],
 )
 def test_bad_options_exit_2_before_any_work(
@@ -219,3 +236,33 @@ def test_bad_options_exit_2_before_any_work(
     assert message in err
     assert err.count("\n") == 1 and out == ""
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_resume_refuses_what_would_not_carry_the_run_on(
+    run: Run, tmp_path: Path, small_npz: Path
+) -> None:
+    assert _train(run, small_npz, "--epochs", "1", "-o", "r", "-q")[0] == 0
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "r").iterdir()}
+    for argv, message in [
+        (
+            ["generator-transpose-28", "--epochs", "1"],
+            "--resume: r already has 1 epoch(s); --epochs 1 is the total to reach, so ask for more",
+        ),
+        (
+            ["generator-transpose-28", "--epochs", "2", "--limit", "32"],
+            "--resume: r was trained with --limit 64; --limit 32 would train it on other images",
+        ),
+        (
+            ["generator-upsampling-28", "--epochs", "2"],
+            "--resume: r holds a run of generator-transpose-28, not of generator-upsampling-28",
+        ),
+        (
+            ["generator-transpose-28", "--epochs", "2", "--validation-split", "0.1"],
+            "--validation-split does not apply to generator-transpose-28",
+        ),
+    ]:
+        code, out, err = run("train", *argv, "-o", "r", "--resume")
+        assert code == 2, argv
+        assert message in err and out == ""
+    # Nothing in the run folder was touched.
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "r").iterdir()} == before
