@@ -63,7 +63,7 @@ def format_loss(value: float | None) -> str:
 
 @dataclass(frozen=True)
 class Figure:
-    """A PNG in the report folder and what it shows."""
+    """A PNG (or an animated GIF) in the report folder and what it shows."""
 
     path: Path
     caption: str
@@ -200,8 +200,13 @@ def _notes_html(notes: Sequence[str]) -> str:
     )
 
 
+# The figures' file types, by suffix: PNG pictures and GIF animations.
+_MEDIA_TYPES = {".png": "image/png", ".gif": "image/gif"}
+
+
 def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    media = _MEDIA_TYPES[path.suffix.lower()]
+    return f"data:{media};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 _CSS = (
