@@ -83,7 +83,8 @@ examples:
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "compare",
-        help="train decoders that differ only in their upsampling, and report (start here)",
+        help="train models that differ only in their upsampling (autoencoders; GAN generators "
+        "with --task generator) and report (start here)",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=common.HelpFormatter,
