@@ -122,6 +122,28 @@ def test_bias_and_relu_fused_into_each_route_train_the_same(
     _same_both_ways(_every_planned_kind, x, y, batch_size=8, epochs=1)
 
 
+def test_a_float16_layer_in_a_float32_model_trains_the_same_planned() -> None:
+    """Inputs cast to each layer's dtype and gradients cast back, as the unplanned walk does."""
+
+    def build() -> Model:
+        model = Sequential(
+            [
+                layers.Input((8, 8, 2)),
+                layers.Conv2D(3, 3, activation="relu"),
+                layers.Conv2D(3, 3, activation="relu", dtype="float16"),
+                layers.Conv2DTranspose(2, 3, activation="relu"),
+                layers.Flatten(),
+                layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    x = _images(12, (8, 8, 2))
+    y = (np.arange(12) % 2).astype(np.float32)[:, None]
+    _same_both_ways(build, x, y, batch_size=5, epochs=2)
+
+
 def test_the_planner_binds_the_convolutions_and_runs_other_layers_as_they_are() -> None:
     set_random_seed(7)
     plan = _every_planned_kind().plan((8, 12, 12, 3))

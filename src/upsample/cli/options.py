@@ -67,7 +67,8 @@ def add_training_options(
         action=_Given,
         type=positive_int,
         metavar="N",
-        help="images per gradient step (default: the seed's: ae-upsampling 25, ae-transpose 1000)",
+        help="images per gradient step (default: the seed's: ae-upsampling 25, ae-transpose "
+        "1000; 64 for the generators, as Keras's MNIST DCGAN example)",
     )
     parser.add_argument(
         "--validation-split",
@@ -82,7 +83,8 @@ def add_training_options(
         action=_Given,
         type=positive_float,
         metavar="LR",
-        help="Adam's learning rate (default: the seed's, 0.001)",
+        help="Adam's learning rate (default: the seed's, 0.001; DCGAN's 0.0002 for the "
+        "generators, both networks)",
     )
     parser.add_argument(
         "--seed",

@@ -19,6 +19,7 @@ from upsample.models.graph import map_graph
 from upsample.models.model import Model
 from upsample.models.plan import Plan
 from upsample.models.saving_hook import saving
+from upsample.runtime import memory
 
 
 class Functional(Model, graph=True):
@@ -125,7 +126,12 @@ class Functional(Model, graph=True):
         return checked
 
     def _propagate(self, input_shape: Any) -> list[Shape]:
-        """The output shapes for inputs of `input_shape`; each layer checks what it receives.
+        """The output shapes for inputs of `input_shape`; each layer checks what it receives."""
+        known = self._tensor_shapes(input_shape)
+        return [known[id(t)] for t in self.outputs]
+
+    def _tensor_shapes(self, input_shape: Any) -> dict[int, Shape]:
+        """The shape of every tensor of the graph for inputs of `input_shape` (by tensor id).
 
         Like Keras, a model takes inputs whose sizes differ from the declared
         ones where its layers allow it (a convolutional network on larger
@@ -149,10 +155,46 @@ class Functional(Model, graph=True):
             outs = out if len(node.outputs) > 1 else [out]
             for tensor, shape in zip(node.outputs, outs, strict=True):
                 known[id(tensor)] = tuple(shape)
-        return [known[id(t)] for t in self.outputs]
+        return known
 
     def check_input_shape(self, input_shape: Any) -> None:
         self._propagate(input_shape)
+
+    def check_call_memory(self, input_shape: Any) -> None:
+        self.check_batch_memory(input_shape, f"Model {self.name!r} called on {input_shape}")
+
+    def check_batch_memory(self, input_shape: Any, what: str) -> None:
+        """Refuse inputs of `input_shape` (batch included) whose layers' outputs cannot fit.
+
+        Every output is alive at once in a training step (and in `forward`), so
+        their sum is what must fit (see `upsample.runtime.memory`); the error names
+        the largest output's layer and says how many samples would fit.
+        """
+        known = self._tensor_shapes(input_shape)
+        outputs = []
+        for node in self._nodes:
+            for tensor in node.outputs:
+                nbytes = memory.array_bytes(known[id(tensor)], tensor.dtype)
+                if nbytes is not None:
+                    outputs.append((node.layer, known[id(tensor)], nbytes))
+        total = sum(nbytes for *_, nbytes in outputs)
+        if not memory.exceeds_limit(total):
+            return
+        layer, shape, largest = max(outputs, key=lambda output: output[2])
+        batch = max(shape[0] or 1, 1) if shape else 1
+        fitting = (memory.memory_limit() or 0) // max(total // batch, 1)
+        advice = (
+            f"At most {fitting} samples per batch fit: pass a smaller batch_size."
+            if fitting > 0
+            else "Even one sample does not fit: the layers' arguments ask for too much."
+        )
+        raise memory.MemoryLimitError(
+            f"{what}: the outputs of the layers of model {self.name!r} would need "
+            f"{memory.format_bytes(total)}, more than {memory.limit_description()}. The "
+            f"largest is that of {layer.describe()}, of shape {shape} "
+            f"({memory.format_bytes(largest)}). {advice}",
+            batch_size=fitting,
+        )
 
     def activation_bytes_per_sample(self) -> int:
         """Bytes of every layer's outputs for one sample (0 if a size is unknown)."""

@@ -31,7 +31,7 @@ from upsample import runtime
 from upsample.layers.affine import AffineLayer
 from upsample.layers.convolutional import Conv, ConvTranspose
 from upsample.layers.keras_tensor import Shape
-from upsample.layers.layer import Array, Gradients, Layer
+from upsample.layers.layer import Array, Gradients, Layer, autocast
 from upsample.ops import activations as activation_ops
 from upsample.ops.convolution import routes
 from upsample.ops.linear import add_bias, bias_grad
@@ -196,7 +196,7 @@ class _Node:
     inputs: tuple[int, ...]  # slots
     outputs: tuple[int, ...]
     single_input: bool
-    dtypes: tuple[str, ...]  # of the outputs (their zero gradient when none arrives)
+    cast: str | None  # the layer's `input_dtype`: floating inputs are cast to it
     weights: tuple[int, ...]  # positions of the layer's trainable weights in the model's
     feeds_node: bool  # whether some input comes from another node (its gradient is needed)
 
@@ -228,7 +228,8 @@ class Plan:
             given = [shapes[s] for s in ins]
             arg = given[0] if node.single_input else given
             layer = node.layer
-            step = _step(layer, arg if node.single_input else None, node.inputs[0].dtype)
+            cast = layer.input_dtype
+            step = _step(layer, arg if node.single_input else None, cast or node.inputs[0].dtype)
             out_shapes = (
                 [None] * len(node.outputs) if arg is None or None in given else _out(layer, arg)
             )
@@ -243,7 +244,7 @@ class Plan:
                     ins,
                     tuple(outs),
                     node.single_input,
-                    tuple(t.dtype for t in node.outputs),
+                    cast,
                     tuple(position[id(v)] for v in layer.trainable_weights),
                     any(s not in self._inputs for s in ins),
                 )
@@ -268,7 +269,7 @@ class Plan:
             values[slot] = array
         caches = []
         for node in self._nodes:
-            args = [values[s] for s in node.inputs]
+            args = [autocast(values[s], node.cast) for s in node.inputs]
             out, cache = node.step.forward(args[0] if node.single_input else args, training)
             caches.append(cache)
             if len(node.outputs) == 1:
@@ -277,19 +278,26 @@ class Plan:
                 for slot, value in zip(node.outputs, out, strict=True):
                     values[slot] = value
         outputs = [values[s] for s in self._outputs]
-        shapes = [None if v is None else v.shape for v in values]
-        return (outputs[0] if len(outputs) == 1 else outputs), (self, caches, shapes)
+        # What backward needs to make the gradient of each value: its shape and dtype.
+        kinds = [None if v is None else (v.shape, v.dtype) for v in values]
+        return (outputs[0] if len(outputs) == 1 else outputs), (self, caches, kinds)
 
     def backward(
         self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
     ) -> Gradients:
         """Sums the gradients of a tensor used by several nodes (fan-out), and of a
         layer's weights when the layer is called several times (sharing)."""
-        _, caches, shapes = cache
+        _, caches, kinds = cache
         grads: list[Any] = [None] * self._slots
+
+        def accumulate(slot: int, g: Array) -> None:
+            # A gradient has the dtype of its value (the transpose of an autocast casts back).
+            g = g.astype(kinds[slot][1], copy=False)
+            grads[slot] = g if grads[slot] is None else grads[slot] + g
+
         for slot, g in zip(self._outputs, grad if len(self._outputs) > 1 else [grad], strict=True):
             if g is not None:
-                grads[slot] = g if grads[slot] is None else grads[slot] + g
+                accumulate(slot, g)
         weight_grads: list[Any] = [None] * len(self.trainable)
         for node, node_cache in zip(reversed(self._nodes), reversed(caches), strict=True):
             outs = [grads[s] for s in node.outputs]
@@ -298,8 +306,8 @@ class Plan:
             for slot in node.outputs:
                 grads[slot] = None
             outs = [
-                np.zeros(shapes[s], dtype) if g is None else g
-                for g, s, dtype in zip(outs, node.outputs, node.dtypes, strict=True)
+                np.zeros(*kinds[s]) if g is None else g
+                for g, s in zip(outs, node.outputs, strict=True)
             ]
             want_weights = weights and bool(node.weights)
             # Gradients of the model's own inputs are only computed when asked for.
@@ -318,7 +326,7 @@ class Plan:
                 continue_with = [result.inputs] if node.single_input else list(result.inputs)
                 for slot, g in zip(node.inputs, continue_with, strict=True):
                     if g is not None:
-                        grads[slot] = g if grads[slot] is None else grads[slot] + g
+                        accumulate(slot, g)
         input_grads = [grads[s] for s in self._inputs]
         ordered = None
         if weights:
