@@ -19,6 +19,7 @@ one per call.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from upsample.layers.keras_tensor import Shape
 from upsample.layers.layer import Array, Gradients, Layer, autocast
 from upsample.ops import activations as activation_ops
 from upsample.ops.convolution import routes
+from upsample.ops.convolution.gather import NEW, Output
 from upsample.ops.linear import add_bias, bias_grad
 from upsample.ops.shapes import conv_geometry, conv_transpose_geometry
 from upsample.runtime import tuning
@@ -69,23 +71,18 @@ class ConvStep:
         batch, spatial = input_shape[0], tuple(input_shape[1:-1])
         assert batch is not None and None not in spatial
         self.transposed = isinstance(layer, ConvTranspose)
-        if isinstance(layer, ConvTranspose):
-            geo = conv_transpose_geometry(
-                spatial,  # type: ignore[arg-type]
-                kernel_size=layer.kernel_size,
-                strides=layer.strides,
-                padding=layer.padding,
-                output_padding=layer.output_padding,
-                dilation=layer.dilation_rate,
-            )
-        else:
-            geo = conv_geometry(
-                spatial,  # type: ignore[arg-type]
-                kernel_size=layer.kernel_size,
-                strides=layer.strides,
-                padding=layer.padding,
-                dilation=layer.dilation_rate,
-            )
+        geometry = (
+            functools.partial(conv_transpose_geometry, output_padding=layer.output_padding)
+            if isinstance(layer, ConvTranspose)
+            else conv_geometry
+        )
+        geo = geometry(
+            spatial,  # type: ignore[arg-type]
+            kernel_size=layer.kernel_size,
+            strides=layer.strides,
+            padding=layer.padding,
+            dilation=layer.dilation_rate,
+        )
         a, b = layer.kernel.shape[-2:]
         bound = (batch, a, b, dtype.itemsize)
         forward, adjoint = routes.bind_forward(geo, *bound), routes.bind_adjoint(geo, *bound)
@@ -118,9 +115,8 @@ class ConvStep:
 
         if self.private and self._output is None:
             self._output = np.empty(self.shapes[1], self.dtype)
-        z = self.maps[0].run(
-            x, layer.kernel.value, epilogue if bias is not None or relu else None, self._output
-        )
+        output = Output(self._output, epilogue if bias is not None or relu else None)
+        z = self.maps[0].run(x, layer.kernel.value, output)
         return (z, (x, None, z)) if self.fused else layer.activate(x, z)
 
     def backward(
@@ -132,12 +128,12 @@ class ConvStep:
         else:
             g = np.ascontiguousarray(layer.activation_grad(cache, grad))
         x, w = cache[0], layer.kernel.value
-        dx = self.maps[1].run(g, w, None, None) if inputs else None
+        dx = self.maps[1].run(g, w, NEW) if inputs else None
         dw = db = None
         if weights:
             # The kernel gradient reads the wide side first: the output of a transposed one.
             wide, narrow = (g, x) if self.transposed else (x, g)
-            dw = self.kernel_map.run(wide, narrow, None, None)
+            dw = self.kernel_map.run(wide, narrow, NEW)
             db = bias_grad(g) if layer.use_bias else None
         return layer.weight_gradients(dx, dw, db, weights=weights)
 

@@ -21,14 +21,34 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample.ops._blocks import Block
-from upsample.runtime import scratch
+from upsample.runtime import new_array, scratch
 
 Array = NDArray[np.floating]
 
-# What a route does, in place, to each chunk of a map's output as soon as it is computed,
-# while it is in cache and on the chunk's thread (a planned step adds the bias and applies
-# relu there).  Elementwise, so that chunking does not change its result.
-Epilogue = Callable[[Array], None]
+
+@dataclass(frozen=True)
+class Output:
+    """Where a map's output goes, and what runs on it as it is made (a planned step's).
+
+    `out`: the array that receives the result (None: a new one); `epilogue`: runs in
+    place on each chunk of the output as soon as it is computed, while it is in cache
+    and on the chunk's thread (a planned step adds the bias and applies relu there);
+    elementwise, so that chunking does not change its result.
+    """
+
+    out: Array | None = None
+    epilogue: Callable[[Array], None] | None = None
+
+    def array(self, shape: tuple[int, ...], dtype: np.dtype) -> Array:
+        return new_array(shape, dtype) if self.out is None else self.out
+
+    def finish(self, chunk: Array) -> Array:
+        if self.epilogue is not None:
+            self.epilogue(chunk)
+        return chunk
+
+
+NEW = Output()  # a new array, nothing run on it
 Index = tuple[slice, ...]
 
 

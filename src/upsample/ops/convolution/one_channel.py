@@ -23,9 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from upsample import runtime
-from upsample.ops.convolution.gather import Epilogue
+from upsample.ops.convolution.gather import NEW, Output
 from upsample.ops.shapes import ConvGeometry
-from upsample.runtime import new_array, tuning
+from upsample.runtime import tuning
 
 Array = NDArray[np.floating]
 
@@ -51,25 +51,17 @@ def _windows(geo: ConvGeometry) -> tuple[tuple[tuple[slice, ...], tuple[slice, .
     return tuple(windows)
 
 
-def correlate(
-    x: Array,
-    w: Array,
-    geo: ConvGeometry,
-    threads: bool,
-    epilogue: Epilogue | None = None,
-    out: Array | None = None,
-) -> Array:
+def correlate(x: Array, w: Array, geo: ConvGeometry, threads: bool, output: Output = NEW) -> Array:
     """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, 1)`` -> ``(N, *geo.narrow, 1)``.
 
-    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`);
-    `out` ``(N, *geo.narrow, 1)``, if given, receives the result.
+    `output`: see `gather.Output`.
     """
     batch, channels = x.shape[0], x.shape[-1]
     per_item = math.prod(geo.wide) * channels * x.itemsize
     items = max(1, min(batch, tuning.ONE_CHANNEL_CHUNK_BYTES // max(per_item, 1)))
     per_tap = np.ascontiguousarray(w.reshape(-1, channels))  # (taps, A)
     windows = _windows(geo)
-    y = new_array((batch, *geo.narrow), x.dtype) if out is None else out[..., 0]
+    y = output.array((batch, *geo.narrow, 1), x.dtype)[..., 0]
 
     def run(start: int) -> None:
         chunk = x[start : start + items]
@@ -80,8 +72,7 @@ def correlate(
         for row, (outputs, inputs) in zip(contributions, windows, strict=True):
             window = out[(slice(None), *outputs)]
             window += row.reshape(count, *geo.wide)[(slice(None), *inputs)]
-        if epilogue is not None:
-            epilogue(out[..., None])
+        output.finish(out[..., None])
 
     chunks = range(0, batch, items)
     runtime.map_chunks(run, chunks, parallel=threads and len(chunks) > 1)

@@ -21,9 +21,9 @@ from numpy.typing import NDArray
 
 from upsample import runtime
 from upsample.ops._blocks import blocks
-from upsample.ops.convolution.gather import Epilogue, Gather, gather
+from upsample.ops.convolution.gather import NEW, Gather, Output, gather
 from upsample.ops.shapes import ConvGeometry
-from upsample.runtime import new_array, tuning
+from upsample.runtime import tuning
 
 Array = NDArray[np.floating]
 
@@ -146,21 +146,15 @@ def _plan(
 
 
 def correlate_adjoint(
-    y: Array,
-    w: Array,
-    geo: ConvGeometry,
-    threads: bool,
-    epilogue: Epilogue | None = None,
-    out: Array | None = None,
+    y: Array, w: Array, geo: ConvGeometry, threads: bool, output: Output = NEW
 ) -> Array:
     """Narrow -> wide: y ``(N, *geo.narrow, B)``, w ``(*k, A, B)`` -> ``(N, *geo.wide, A)``.
 
-    `epilogue` runs on each phase of a chunk of the output once it is written (`Epilogue`);
-    `out`, if given, receives the result.
+    `output`: see `gather.Output` (its epilogue runs on each phase of a chunk).
     """
     channels_out, channels_in = w.shape[-2], w.shape[-1]
     stride = geo.strides[-1]
-    x = new_array((y.shape[0], *geo.wide, channels_out), y.dtype) if out is None else out
+    x = output.array((y.shape[0], *geo.wide, channels_out), y.dtype)
     # Tap t carries a narrow vector through w[t].T; index -1 selects a zero block.
     per_tap = np.swapaxes(w.reshape(-1, channels_out, channels_in), 1, 2)
     per_tap = np.concatenate([per_tap, np.zeros_like(per_tap[:1])])
@@ -184,8 +178,7 @@ def correlate_adjoint(
             result = step.patches.patches(y) @ matrices[step.kernel_rows]
             result = result.reshape(*out.shape[:-2], step.span, channels_out)
             out[...] = result[..., step.crop : step.crop + out.shape[-2], :]
-            if epilogue is not None:
-                epilogue(out)
+            output.finish(out)
 
     runtime.map_chunks(run, plan, parallel=threads)
     return x

@@ -44,7 +44,7 @@ from upsample.ops.convolution import (
     reference,
     split_rows,
 )
-from upsample.ops.convolution.gather import Epilogue
+from upsample.ops.convolution.gather import NEW, Output
 from upsample.ops.shapes import ConvGeometry, unit_stride_transpose
 from upsample.runtime import tuning
 
@@ -142,24 +142,17 @@ def cannot(route: str, kind: Map, geo: ConvGeometry, a: int, b: int) -> str | No
 
 
 class Bound(NamedTuple):
-    """A map with its route chosen for given shapes: ``run(p, q, epilogue, out)`` computes it.
+    """A map with its route chosen for given shapes: ``run(p, q, output)`` computes it.
 
-    `threads`: whether the route hands its chunks to the worker threads; the
-    `epilogue` (or None) runs on each chunk of the output as soon as it is computed
-    (on the whole output, after, for the routes that do not chunk); the gathering
-    routes write into `out` when it is not None, the others return a new array.  A
-    planned training step binds each of its maps once (`upsample.models.plan`).
+    `threads`: whether the route hands its chunks to the worker threads; `output`
+    (`gather.Output`): the routes that gather write into its `out`, the others make a
+    new array, and run its epilogue on the whole output.  A planned training step
+    binds each of its maps once (`upsample.models.plan`).
     """
 
     route: str
     threads: bool
-    run: Callable[[Array, Array, Epilogue | None, Array | None], Array]
-
-
-def _after(result: Array, epilogue: Epilogue | None) -> Array:
-    if epilogue is not None:
-        epilogue(result)
-    return result
+    run: Callable[[Array, Array, Output], Array]
 
 
 def bind_forward(
@@ -167,17 +160,17 @@ def bind_forward(
 ) -> Bound:
     """Wide -> narrow: ``y[n, o] = sum_t x[n, o*s + t*d - pad_before] @ w[t]``.
 
-    ``run(x, w, epilogue, out)``: x ``(batch, *geo.wide, a)``; w ``(*k, a, b)``; returns
+    ``run(x, w, output)``: x ``(batch, *geo.wide, a)``; w ``(*k, a, b)``; returns
     ``(batch, *geo.narrow, b)``.
     """
     route = route or choose("forward", geo, batch, a, b, itemsize)
     threads = worth_threads(route, geo, batch, a, itemsize)
     if route == "reference":
-        return Bound(route, threads, lambda x, w, e, _: _after(reference.correlate(x, w, geo), e))
+        return Bound(route, threads, lambda x, w, o: o.finish(reference.correlate(x, w, geo)))
     if route == "flat_shift":
-        return Bound(route, threads, lambda x, w, e, _: _after(flat_shift.correlate(x, w, geo), e))
+        return Bound(route, threads, lambda x, w, o: o.finish(flat_shift.correlate(x, w, geo)))
     gather = {"one_channel": one_channel, "split_rows": split_rows}.get(route, im2col)
-    return Bound(route, threads, lambda x, w, e, out: gather.correlate(x, w, geo, threads, e, out))
+    return Bound(route, threads, lambda x, w, o: gather.correlate(x, w, geo, threads, o))
 
 
 def bind_adjoint(
@@ -185,27 +178,25 @@ def bind_adjoint(
 ) -> Bound:
     """Narrow -> wide, the transpose of the forward map in ``x``: the transposed convolution.
 
-    ``run(y, w, epilogue, out)``: y ``(batch, *geo.narrow, b)``; w ``(*k, a, b)``; returns
+    ``run(y, w, output)``: y ``(batch, *geo.narrow, b)``; w ``(*k, a, b)``; returns
     ``(batch, *geo.wide, a)``.
     """
     route = route or choose("adjoint", geo, batch, a, b, itemsize)
     if route == "reference":
-        return Bound(
-            route, False, lambda y, w, e, _: _after(reference.correlate_adjoint(y, w, geo), e)
-        )
+        return Bound(route, False, lambda y, w, o: o.finish(reference.correlate_adjoint(y, w, geo)))
     if route == "flat_shift":
         return Bound(
-            route, False, lambda y, w, e, _: _after(flat_shift.correlate_adjoint(y, w, geo), e)
+            route, False, lambda y, w, o: o.finish(flat_shift.correlate_adjoint(y, w, geo))
         )
     if route == "phases":
         threads = worth_threads(route, geo, batch, a, itemsize)
         return Bound(
             route,
             threads,
-            lambda y, w, e, out: phases.correlate_adjoint(y, w, geo, threads, e, out),
+            lambda y, w, o: phases.correlate_adjoint(y, w, geo, threads, o),
         )
     forward = bind_forward(unit_stride_transpose(geo), batch, b, a, itemsize, route)
-    return Bound(route, forward.threads, lambda y, w, e, out: forward.run(y, flip(w), e, out))
+    return Bound(route, forward.threads, lambda y, w, o: forward.run(y, flip(w), o))
 
 
 def bind_kernel_grad(
@@ -213,15 +204,15 @@ def bind_kernel_grad(
 ) -> Bound:
     """The transpose of the forward map in ``w``: ``sum_o x[o*s + t*d - pad_before]^T g[o]``.
 
-    ``run(x, g, None, None)``: x ``(batch, *geo.wide, a)``; g ``(batch, *geo.narrow, b)``;
-    returns ``(*k, a, b)`` (it takes no epilogue and no `out`).
+    ``run(x, g, NEW)``: x ``(batch, *geo.wide, a)``; g ``(batch, *geo.narrow, b)``;
+    returns ``(*k, a, b)`` (a new array: its `output` is ignored).
     """
     route = route or choose("kernel_grad", geo, batch, a, b, itemsize)
     threads = worth_threads(route, geo, batch, a, itemsize)
     if route == "reference":
-        return Bound(route, threads, lambda x, g, *_: reference.correlate_kernel_grad(x, g, geo))
+        return Bound(route, threads, lambda x, g, _: reference.correlate_kernel_grad(x, g, geo))
     if route == "flat_shift":
-        return Bound(route, threads, lambda x, g, *_: flat_shift.correlate_kernel_grad(x, g, geo))
+        return Bound(route, threads, lambda x, g, _: flat_shift.correlate_kernel_grad(x, g, geo))
     if route == "one_channel":
         # The transposed geometry reads the wide side once and gathers the one-channel
         # side, tap-major, instead of patches of the wide side for matrix-vector products.
@@ -229,28 +220,28 @@ def bind_kernel_grad(
         return Bound(
             route,
             flipped.threads,
-            lambda x, g, *_: np.ascontiguousarray(flip(flipped.run(g, x, None, None))),
+            lambda x, g, _: np.ascontiguousarray(flip(flipped.run(g, x, NEW))),
         )
     gather = split_rows if route == "split_rows" else im2col
-    return Bound(route, threads, lambda x, g, *_: gather.correlate_kernel_grad(x, g, geo, threads))
+    return Bound(route, threads, lambda x, g, _: gather.correlate_kernel_grad(x, g, geo, threads))
 
 
 def correlate(x: Array, w: Array, geo: ConvGeometry, route: str | None = None) -> Array:
     """The forward map (`bind_forward`) of x ``(N, *geo.wide, A)`` with w ``(*k, A, B)``."""
     bound = bind_forward(geo, x.shape[0], x.shape[-1], w.shape[-1], x.itemsize, route)
-    return bound.run(x, w, None, None)
+    return bound.run(x, w, NEW)
 
 
 def correlate_adjoint(y: Array, w: Array, geo: ConvGeometry, route: str | None = None) -> Array:
     """The adjoint map (`bind_adjoint`) of y ``(N, *geo.narrow, B)`` with w ``(*k, A, B)``."""
     bound = bind_adjoint(geo, y.shape[0], w.shape[-2], y.shape[-1], y.itemsize, route)
-    return bound.run(y, w, None, None)
+    return bound.run(y, w, NEW)
 
 
 def correlate_kernel_grad(x: Array, g: Array, geo: ConvGeometry, route: str | None = None) -> Array:
     """The kernel gradient (`bind_kernel_grad`) of x ``(N, *wide, A)``, g ``(N, *narrow, B)``."""
     bound = bind_kernel_grad(geo, x.shape[0], x.shape[-1], g.shape[-1], x.itemsize, route)
-    return bound.run(x, g, None, None)
+    return bound.run(x, g, NEW)
 
 
 def flip(kernel: Array) -> Array:

@@ -19,10 +19,10 @@ from numpy.typing import NDArray
 
 from upsample import runtime
 from upsample.ops._blocks import Block, blocks
-from upsample.ops.convolution.gather import Epilogue, Gather, gather
+from upsample.ops.convolution.gather import NEW, Gather, Output, gather
 from upsample.ops.convolution.im2col import sum_partials, taps
 from upsample.ops.shapes import ConvGeometry
-from upsample.runtime import new_array, scratch, tuning
+from upsample.runtime import scratch, tuning
 
 Array = NDArray[np.floating]
 
@@ -65,21 +65,13 @@ def _per_item(step: _Step, source: Array) -> Array:
     return patches.reshape(step.block.size, -1, patches.shape[-1])
 
 
-def correlate(
-    x: Array,
-    w: Array,
-    geo: ConvGeometry,
-    threads: bool,
-    epilogue: Epilogue | None = None,
-    out: Array | None = None,
-) -> Array:
+def correlate(x: Array, w: Array, geo: ConvGeometry, threads: bool, output: Output = NEW) -> Array:
     """Wide -> narrow: x ``(N, *geo.wide, A)``, w ``(*k, A, B)`` -> ``(N, *geo.narrow, B)``.
 
-    `epilogue` runs on each chunk of the output as soon as it is computed (`Epilogue`);
-    `out`, if given, receives the result.
+    `output`: see `gather.Output`.
     """
     channels_out = w.shape[-1]
-    y = new_array((x.shape[0], *geo.narrow, channels_out), x.dtype) if out is None else out
+    y = output.array((x.shape[0], *geo.narrow, channels_out), x.dtype)
     per_tap = np.ascontiguousarray(w.reshape(geo.kernel_size[0], -1, channels_out))
 
     def run(step: _Step) -> None:
@@ -91,8 +83,7 @@ def correlate(
             np.matmul(taken, per_tap[tap], out=partial if tap else out)
             if tap:
                 out += partial
-        if epilogue is not None:
-            epilogue(out)
+        output.finish(out)
 
     runtime.map_chunks(run, _plan(x.shape, geo, tuning.CONV_CHUNK_BYTES), parallel=threads)
     return y
