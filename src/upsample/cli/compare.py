@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from upsample.cli import common, compare_autoencoders
+from upsample.cli import common, compare_autoencoders, engines
 from upsample.cli.data import DATA_HELP, data_option
 
 # ------------------------------------------------------------------ the seam for tasks
@@ -134,6 +134,7 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help="train on the first N training images only (default: all)",
     )
+    engines.add_engine_option(parser)
     common.add_output_options(parser, "report")
     common.add_quiet(parser)
     parser.set_defaults(run=run)
