@@ -105,6 +105,13 @@ def seed_model(key: str, layers: Any, sequential: Callable[[], Any]) -> Any:
 # --------------------------------------------------------------------------- PyTorch
 
 
+def keras_same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """Keras's 'same' padding of one axis, (before, after): the extra pixel goes after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
 def torch_model(key: str) -> Any:
     """A hand-written PyTorch equivalent of the seed model (an ``nn.Module``, NCHW logic).
 
@@ -120,11 +127,6 @@ def torch_model(key: str) -> Any:
     import torch.nn.functional as F
     from torch import nn
 
-    def same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
-        out = -(-size // stride)
-        total = max((out - 1) * stride + kernel - size, 0)
-        return total // 2, total - total // 2
-
     class Conv(nn.Module):
         def __init__(self, cin: int, cout: int, k: int, *, stride: int = 1, padding: str = "valid",
                      activation: str = "relu", transpose: bool = False) -> None:  # fmt: skip
@@ -135,8 +137,8 @@ def torch_model(key: str) -> Any:
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             if self.padding == "same":
-                top, bottom = same_pads(x.shape[2], self.k, self.stride)
-                left, right = same_pads(x.shape[3], self.k, self.stride)
+                top, bottom = keras_same_pads(x.shape[2], self.k, self.stride)
+                left, right = keras_same_pads(x.shape[3], self.k, self.stride)
                 if top or bottom or left or right:
                     x = F.pad(x, (left, right, top, bottom))
             y = self.conv(x)
@@ -144,8 +146,8 @@ def torch_model(key: str) -> Any:
 
     class MaxPoolSame(nn.Module):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            top, bottom = same_pads(x.shape[2], 2, 2)
-            left, right = same_pads(x.shape[3], 2, 2)
+            top, bottom = keras_same_pads(x.shape[2], 2, 2)
+            left, right = keras_same_pads(x.shape[3], 2, 2)
             if top or bottom or left or right:
                 x = F.pad(x, (left, right, top, bottom), value=-math.inf)
             return F.max_pool2d(x, 2, 2)
@@ -201,9 +203,10 @@ class KerasAdam:
     square root of the bias-corrected v instead.
     """
 
-    def __init__(self, params: Sequence[Any]) -> None:
+    def __init__(self, params: Sequence[Any], settings: dict[str, float] = ADAM) -> None:
         import torch
 
+        self.settings = settings
         self.params = [p for p in params if p.requires_grad]
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
@@ -217,16 +220,31 @@ class KerasAdam:
         import torch
 
         self.t += 1
-        b1, b2 = ADAM["beta_1"], ADAM["beta_2"]
-        alpha = ADAM["learning_rate"] * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        b1, b2 = self.settings["beta_1"], self.settings["beta_2"]
+        alpha = self.settings["learning_rate"] * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         grads = [p.grad for p in self.params]
         with torch.no_grad():
             torch._foreach_lerp_(self.m, grads, 1 - b1)
             torch._foreach_mul_(self.v, b2)
             torch._foreach_addcmul_(self.v, grads, grads, value=1 - b2)
             denom = torch._foreach_sqrt(self.v)
-            torch._foreach_add_(denom, ADAM["epsilon"])
+            torch._foreach_add_(denom, self.settings["epsilon"])
             torch._foreach_addcdiv_(self.params, self.m, denom, value=-alpha)
+
+
+def torch_optimizer(params: Sequence[Any], settings: dict[str, float] = ADAM) -> Any:
+    """Adam with Keras's `settings`: `KerasAdam`, or ``torch.optim.Adam`` when the
+    environment says ``BENCH_TORCH_ADAM=torch`` (its own epsilon placement)."""
+    import torch
+
+    if os.environ.get("BENCH_TORCH_ADAM", "keras") == "torch":
+        return torch.optim.Adam(
+            params,
+            lr=settings["learning_rate"],
+            betas=(settings["beta_1"], settings["beta_2"]),
+            eps=settings["epsilon"],
+        )
+    return KerasAdam(list(params), settings)
 
 
 def torch_params_from_keras(model: Any, weights: Sequence[np.ndarray]) -> None:
@@ -234,6 +252,7 @@ def torch_params_from_keras(model: Any, weights: Sequence[np.ndarray]) -> None:
 
     Conv2D kernels ``(kh, kw, in, out)`` -> torch ``(out, in, kh, kw)``; Conv2DTranspose
     kernels ``(kh, kw, out, in)`` -> torch ``(in, out, kh, kw)``: the same permutation.
+    Dense kernels ``(in, out)`` -> ``nn.Linear``'s ``(out, in)``.
     """
     import torch
 
@@ -245,6 +264,8 @@ def torch_params_from_keras(model: Any, weights: Sequence[np.ndarray]) -> None:
             t = torch.from_numpy(np.ascontiguousarray(w))
             if t.ndim == 4:
                 t = t.permute(3, 2, 0, 1)
+            elif t.ndim == 2:
+                t = t.T
             if tuple(t.shape) != tuple(p.shape):
                 raise ValueError(f"weight shape {tuple(t.shape)} != parameter {tuple(p.shape)}")
             p.copy_(t)
@@ -254,7 +275,7 @@ def torch_params_to_keras(model: Any) -> list[np.ndarray]:
     out = []
     for p in model.parameters():
         a = p.detach().numpy()
-        out.append(np.ascontiguousarray(a.transpose(2, 3, 1, 0) if a.ndim == 4 else a))
+        out.append(np.ascontiguousarray(a.transpose(2, 3, 1, 0) if a.ndim == 4 else a.T))
     return out
 
 
@@ -314,15 +335,7 @@ def _torch_trainer(key: str, x: np.ndarray) -> Trainer:
     state: dict[str, Any] = {}
 
     def new_optimizer() -> None:
-        if os.environ.get("BENCH_TORCH_ADAM", "keras") == "torch":
-            state["opt"] = torch.optim.Adam(
-                model.parameters(),
-                lr=ADAM["learning_rate"],
-                betas=(ADAM["beta_1"], ADAM["beta_2"]),
-                eps=ADAM["epsilon"],
-            )
-        else:
-            state["opt"] = KerasAdam(list(model.parameters()))
+        state["opt"] = torch_optimizer(list(model.parameters()))
 
     new_optimizer()
 
@@ -395,7 +408,7 @@ def serve(runner: str, data: Path, threads: int) -> None:
     def handle(request: dict[str, Any]) -> dict[str, Any]:
         cmd = request["cmd"]
         if cmd == "init":
-            _seed_everything(runner, int(request["seed"]))
+            seed_everything(runner, int(request["seed"]))
             trainer = build_trainer(runner, request["model"], images())
             weights = trainer.get_weights()
             np.savez(data / request["file"], *weights)
@@ -414,12 +427,7 @@ def serve(runner: str, data: Path, threads: int) -> None:
             after = f"{runner}-{key}-after.npz"
             np.savez(data / after, *trainer.get_weights())
             trainers[key] = (trainer, n, b)
-            # The warm-up epoch; when the check steps (the first one compiled everything)
-            # say an epoch takes over `warmup_max` seconds, only the batches that fit in it.
-            batches = n // b
-            step = step_times[-1] if step_times else 0.0
-            if step * batches > float(request.get("warmup_max", math.inf)):
-                batches = max(1, int(float(request["warmup_max"]) // step))
+            batches = warmup_batches(n // b, step_times, request)
             gc.collect()
             start = time.perf_counter()
             warm_loss = trainer.fit(0, batches * b, b)
@@ -444,7 +452,16 @@ def serve(runner: str, data: Path, threads: int) -> None:
     common.serve(channel, lambda: runner_start(runner, threads), handle)
 
 
-def _seed_everything(runner: str, seed: int) -> None:
+def warmup_batches(batches: int, step_times: Sequence[float], request: dict[str, Any]) -> int:
+    """How many batches the warm-up epoch runs: all of them, unless the check steps (the
+    first one compiled everything) say they take over the request's ``warmup_max`` s."""
+    step = step_times[-1] if step_times else 0.0
+    if step * batches > float(request.get("warmup_max", math.inf)):
+        return max(1, int(float(request["warmup_max"]) // step))
+    return batches
+
+
+def seed_everything(runner: str, seed: int) -> None:
     if runner == "ours":
         from upsample.random import set_random_seed
 

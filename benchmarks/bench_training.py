@@ -226,6 +226,12 @@ class Results:
     memory: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def label(self, runner: str) -> str:
+        return next(r.label for r in self.runners if r.name == runner)
+
+    def title(self, model: str) -> str:
+        return next(m.title for m in self.models if m.key == model)
+
     def ok(self, runner: str, model: str) -> bool:
         return (runner, model) not in self.status
 
@@ -286,8 +292,9 @@ def prepare_data(directory: Path, results: Results, args: argparse.Namespace) ->
 
 
 def start_workers(
-    results: Results, directory: Path, args: argparse.Namespace
+    results: Results, directory: Path, args: argparse.Namespace, script: Path = WORKER_SCRIPT
 ) -> dict[str, WorkerProcess]:
+    """One `script` process per runner that is installed, greeted; the others are skipped."""
     workers: dict[str, WorkerProcess] = {}
     for r in results.runners:
         missing = [m for m in r.modules if importlib.util.find_spec(m) is None]
@@ -301,7 +308,7 @@ def start_workers(
         threads = r.threads or args.threads
         env = {**r.env, "BENCH_TORCH_ADAM": args.torch_adam}
         workers[r.name] = WorkerProcess(
-            [sys.executable, str(WORKER_SCRIPT), r.worker, str(directory), str(threads)],
+            [sys.executable, str(script), r.worker, str(directory), str(threads)],
             env,
             directory / f"{r.name}.log",
         )
@@ -339,12 +346,12 @@ def initial_weights(
                 continue
             if answer["count"] != m.params:
                 results.notes.append(
-                    f"{m.title}: {RUNNERS_BY_NAME[name].label} counts {answer['count']:,} "
+                    f"{m.title}: {results.label(name)} counts {answer['count']:,} "
                     f"parameters, the seed {m.params:,}"
                 )
             files[m.key] = file
             results.notes.append(
-                f"{m.title}: initial weights made by {RUNNERS_BY_NAME[name].label} "
+                f"{m.title}: initial weights made by {results.label(name)} "
                 f"(seed {args.seed}), loaded into every runner"
             )
             break
@@ -401,7 +408,7 @@ def setup_and_check(
             results.estimate[(name, m.key)] = answer["warmup"] * n / answer["warmup_samples"]
             if answer["warmup_samples"] < n:
                 results.notes.append(
-                    f"{RUNNERS_BY_NAME[name].label}, {m.title}: the check steps took "
+                    f"{results.label(name)}, {m.title}: the check steps took "
                     f"{answer['step_times'][-1]:.1f} s a batch, so the warm-up ran only "
                     f"{answer['warmup_samples']:,} of the {n:,} samples (JIT compilation "
                     "had happened in the check steps)"
@@ -419,8 +426,7 @@ def setup_and_check(
             continue
         if reference != OURS:
             results.notes.append(
-                f"{m.title}: ours not available; runners checked against "
-                f"{RUNNERS_BY_NAME[reference].label}"
+                f"{m.title}: ours not available; runners checked against {results.label(reference)}"
             )
         ref_losses = np.asarray(results.check[(reference, m.key)])
         ref_update = [a - w for a, w in zip(after[reference], initial)]
@@ -440,7 +446,7 @@ def setup_and_check(
             if err > args.check_tolerance:
                 results.differs[(name, m.key)] = (
                     f"its check losses differ from "
-                    f"{'ours' if reference == OURS else RUNNERS_BY_NAME[reference].label} by "
+                    f"{'ours' if reference == OURS else results.label(reference)} by "
                     f"{err:.1e} (tolerance {args.check_tolerance:.0e}): NOT THE SAME MATHS"
                 )
 
@@ -464,7 +470,7 @@ def run_rounds(
             joins[(name, key)] = {round(i * (args.rounds - 1) / (n - 1)) for i in range(n)}
         if n < args.rounds:
             results.notes.append(
-                f"{RUNNERS_BY_NAME[name].label}, {MODELS_BY_KEY[key].title}: about "
+                f"{results.label(name)}, {results.title(key)}: about "
                 f"{epoch:.0f} s an epoch, so timed in {n} of the {args.rounds} rounds "
                 f"(--cell-budget {args.cell_budget:g} s)"
             )
@@ -773,6 +779,57 @@ def report(results: Results, args: argparse.Namespace, env: dict[str, str], data
 # --------------------------------------------------------------------------- main
 
 
+def add_run_options(
+    parser: argparse.ArgumentParser,
+    *,
+    cell_budget: float,
+    warmup_max: float,
+    check_tolerance: float,
+) -> None:
+    """The options of the shared phases (check, warm-up, rounds) and of the runners' threads."""
+    parser.add_argument(
+        "--cell-budget",
+        type=float,
+        default=cell_budget,
+        help="seconds of timed epochs per runner and model beyond which a slow one joins "
+        f"fewer rounds, at least one (default {cell_budget:g})",
+    )
+    parser.add_argument(
+        "--warmup-max",
+        type=float,
+        default=warmup_max,
+        help="a runner whose check steps predict a longer epoch than this (s) warms up on "
+        f"only the batches that fit in it (default {warmup_max:g})",
+    )
+    parser.add_argument(
+        "--check-steps",
+        type=int,
+        default=3,
+        help="training steps compared with ours before timing (default 3)",
+    )
+    parser.add_argument(
+        "--check-tolerance",
+        type=float,
+        default=check_tolerance,
+        help="largest relative difference of a check-step loss from ours "
+        f"(default {check_tolerance:g})",
+    )
+    parser.add_argument(
+        "--torch-adam",
+        choices=("keras", "torch"),
+        default="keras",
+        help="PyTorch's Adam: 'keras' = hand-written, Keras's epsilon placement (default); "
+        "'torch' = torch.optim.Adam(eps=1e-7)",
+    )
+    cores = usable_cores()
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=cores,
+        help=f"threads for ours, torch (torch_cl) and TF intra-op (default: usable cores, {cores})",
+    )
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench_training.py",
@@ -808,46 +865,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, help="timed epochs per runner and model (default 5; --quick: 2)"
     )
-    parser.add_argument(
-        "--cell-budget",
-        type=float,
-        default=600,
-        help="seconds of timed epochs per runner and model beyond which a slow one joins "
-        "fewer rounds, at least one (default 600)",
-    )
-    parser.add_argument(
-        "--warmup-max",
-        type=float,
-        default=120,
-        help="a runner whose check steps predict a longer epoch than this (s) warms up on "
-        "only the batches that fit in it (default 120)",
-    )
-    parser.add_argument(
-        "--check-steps",
-        type=int,
-        default=3,
-        help="training steps compared with ours before timing (default 3)",
-    )
-    parser.add_argument(
-        "--check-tolerance",
-        type=float,
-        default=1e-3,
-        help="largest relative difference of a check-step loss from ours (default 1e-3)",
-    )
-    parser.add_argument(
-        "--torch-adam",
-        choices=("keras", "torch"),
-        default="keras",
-        help="PyTorch's Adam: 'keras' = hand-written, Keras's epsilon placement (default); "
-        "'torch' = torch.optim.Adam(eps=1e-7)",
-    )
-    cores = usable_cores()
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=cores,
-        help=f"threads for ours, torch (torch_cl) and TF intra-op (default: usable cores, {cores})",
-    )
+    add_run_options(parser, cell_budget=600, warmup_max=120, check_tolerance=1e-3)
     parser.add_argument(
         "--memory-samples",
         type=int,

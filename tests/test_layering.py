@@ -30,6 +30,8 @@ LOCAL_IMPORTS_ALLOWED = {
     ("cli/demo.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/training.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/explain.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("config.py", "upsample.dtype_policies"): "keras.config.dtype_policy, whose module "
+    "reads floatx from config",
     ("interop/engine.py", "upsample.interop.keras_training"): "imports Keras, an optional extra",
 }
 

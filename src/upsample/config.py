@@ -1,5 +1,6 @@
-"""Global defaults, as `keras.config` (float type, fuzz factor, image data format), and the
-controls of the runtime: threads, reusable buffers and the allocator.
+"""Global defaults, as `keras.config` (float type, dtype policy, fuzz factor, image data
+format), the memory limit, and the controls of the runtime: threads, reusable buffers and
+the allocator.
 
 Importing `upsample` changes nothing in the process.  The kernels keep some
 state between calls to run fast, all of it in `upsample.runtime` and all of it
@@ -13,8 +14,14 @@ training step runs, and restored after.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from upsample import runtime
 from upsample.ops.shapes import DataFormat, normalize_data_format
+from upsample.runtime import memory
+
+if TYPE_CHECKING:
+    from upsample.dtype_policies import DTypePolicy
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -33,6 +40,24 @@ def set_floatx(value: str) -> None:
             f"Unknown `floatx` value: {value!r}. Expected one of 'float16', 'float32', 'float64'."
         )
     _FLOATX = value
+
+
+def dtype_policy() -> DTypePolicy:
+    """The policy of layers created without ``dtype=`` (by default: `floatx`)."""
+    from upsample import dtype_policies  # which imports this module
+
+    return dtype_policies.dtype_policy()
+
+
+def set_dtype_policy(policy: Any) -> None:
+    """Set the global dtype policy: "float16", "float32" or "float64" (None: `floatx`).
+
+    Mixed-precision policies ("mixed_float16", "mixed_bfloat16") and "bfloat16"
+    are refused with an error naming the policy (see `upsample.dtype_policies`).
+    """
+    from upsample import dtype_policies
+
+    dtype_policies.set_dtype_policy(policy)
 
 
 def epsilon() -> float:
@@ -58,6 +83,29 @@ def set_image_data_format(data_format: str) -> None:
 def standardize_data_format(data_format: str | None) -> DataFormat:
     """`None` means the configured default, as in Keras layers."""
     return _IMAGE_DATA_FORMAT if data_format is None else normalize_data_format(data_format)
+
+
+# --------------------------------------------------------------------------- memory
+
+# What upsample raises, before allocating, for work larger than the memory limit.
+MemoryLimitError = memory.MemoryLimitError
+
+
+def memory_limit() -> int | None:
+    """The most bytes upsample lets one array, or one batch's layer outputs, take.
+
+    By default this machine's physical memory (``os.sysconf``); sizes above it cannot
+    fit, so a layer, a `.keras` file or a batch size that asks for more is refused with
+    a `MemoryLimitError` naming the layer, its arguments and the size, before anything
+    is allocated (see `upsample.runtime.memory`).  None: the system does not say.
+    """
+    return memory.memory_limit()
+
+
+def set_memory_limit(nbytes: int | None) -> None:
+    """Refuse work above `nbytes` (e.g. to leave room for other programs); None restores
+    the default, the physical memory."""
+    memory.set_memory_limit(nbytes)
 
 
 # --------------------------------------------------------------------------- the runtime

@@ -62,6 +62,17 @@ def test_rows_sum_to_one_and_apply_as_the_op(interpolation: str, rng: np.random.
     np.testing.assert_allclose(weights.matrix @ x, expected, atol=1e-12)
 
 
+def test_align_corners_and_asymmetric_by_hand() -> None:
+    """2 -> 4: align_corners samples 0, 1/3, 2/3, 1; asymmetric 0, 0.5, 1, 1.5 (the last
+    reads pixel 1 alone: the tap at 2 is outside)."""
+    corners = interpolation_weights(2, factor=2, coordinates="align_corners")
+    np.testing.assert_allclose(corners.positions, [0, 1 / 3, 2 / 3, 1])
+    np.testing.assert_allclose([w for _, w in corners.taps(1)], [2 / 3, 1 / 3])
+    shifted = interpolation_weights(2, factor=2, coordinates="asymmetric")
+    np.testing.assert_allclose(shifted.positions, [0, 0.5, 1, 1.5])
+    assert shifted.taps(1) == [(0, 0.5), (1, 0.5)] and shifted.taps(3) == [(1, 1.0)]
+
+
 def test_source_positions_are_half_pixel_centres() -> None:
     np.testing.assert_allclose(source_positions(3, factor=3), [-1 / 3, 0.0, 1 / 3])
 
@@ -73,6 +84,7 @@ def test_source_positions_are_half_pixel_centres() -> None:
         ({"input_length": 4, "factor": 0}, "factor=0"),
         ({"input_length": 4, "factor": 2.0}, "factor=2.0"),
         ({"input_length": 4, "factor": 2, "interpolation": "area"}, "interpolation='area'"),
+        ({"input_length": 4, "factor": 2, "coordinates": "pixel"}, "coordinates='pixel'"),
     ],
 )
 def test_bad_arguments_are_named(arguments: dict[str, object], message: str) -> None:

@@ -67,6 +67,24 @@ def test_describe_upsampling() -> None:
     )
 
 
+def test_descriptions_name_a_convention_other_than_keras() -> None:
+    model = Sequential(
+        [
+            UpSampling2D(
+                interpolation="bilinear", coordinates="align_corners", input_shape=(4, 4, 1)
+            ),
+            ResizeConv2D(1, 3, size=2, coordinates="asymmetric"),
+            UpSampling2D(interpolation="bicubic", coordinates="half_pixel"),
+        ]
+    )
+    descriptions = [found.description for found in describe_upsampling(model)]
+    assert descriptions == [
+        "size 2x2, bilinear, align_corners",
+        "size 2x2, nearest, asymmetric, then kernel 3x3",
+        "size 2x2, bicubic",
+    ]
+
+
 def test_scores_of_a_balanced_and_an_unbalanced_decoder(rng: np.random.Generator) -> None:
     """Nearest + conv and an ICNR-style transposed convolution leave a flat input flat."""
     resize = Sequential([UpSampling2D(input_shape=(10, 10, 2)), Conv2D(1, 3, padding="same")])

@@ -98,9 +98,34 @@ def test_upsampling_prints_the_weights(run: Run, tmp_path: Path) -> None:
     assert "Axis 0: 5 -> 10 pixels" in out and "Axis 1: 5 -> 15 pixels" in out
 
 
+def test_upsampling_in_each_convention(run: Run, tmp_path: Path) -> None:
+    """2 -> 4 linear: align_corners samples 0, 1/3, 2/3, 1; asymmetric 0, 0.5, 1, 1.5."""
+    argv = ["explain", "upsampling", "--interpolation", "bilinear", "--input", "2"]
+    code, out, err = run(*argv, "--coordinates", "align_corners,asymmetric")
+    assert code == 0, err
+    assert "coordinates=align_corners/asymmetric) on a 2x2 input -> 4x4 output" in out
+    assert "align_corners: x = o (n - 1) / (f n - 1)" in out
+    assert "       1     0.3333  0: 0.6667  1: 0.3333\n" in out
+    assert "       3        1.5  1: 1\n" in out  # asymmetric: the last sample reads the edge
+    name = "upsampling-bilinear-align_corners-asymmetric-size2x2-i2x2.png"
+    assert (tmp_path / "explain" / name).is_file()
+    code, out, err = run(*argv[:2], "--coordinates", "all", "--no-figure")  # nearest: 2 of 3
+    assert code == 0, err
+    assert "half_pixel: x" in out and "asymmetric: x" in out and "align_corners: x" not in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
+        (
+            ["upsampling", "--coordinates", "corners"],
+            "argument --coordinates: must be one or more of half_pixel, align_corners, "
+            "asymmetric (comma-separated), or all; got 'corners'",
+        ),
+        (
+            ["upsampling", "--coordinates", "align_corners"],
+            "--coordinates align_corners needs an interpolating kernel",
+        ),
         (
             ["conv-transpose", "--input", "0"],
             "argument --input: must be 1 to 3 whole numbers, each at least 1; got '0'",

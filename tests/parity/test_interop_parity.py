@@ -2,10 +2,11 @@
 
 For random configurations of every twin (1-, 2- and 3-D; both channel orders;
 scales and sizes 2-4, per axis too; both data formats; every interpolation of
-`ResizeConv`): a model saved by upsample loads in Keras, whose output and
-gradients (for the input and every weight) equal upsample's within float32
-rounding; the file Keras saves back has upsample's config, and upsample loads
-from it the same weights and outputs.
+`ResizeConv`, under every coordinate convention it takes): a model saved by
+upsample loads in Keras, whose output and gradients (for the input and every
+weight) equal upsample's within float32 rounding; the file Keras saves back has
+upsample's config, and upsample loads from it the same weights and outputs.
+The twins refuse a convention with upsample's message.
 
 The initializers.  ICNR in Keras: every phase of the kernel is the same
 sub-kernel, exactly, so that a sub-pixel convolution at initialisation is a
@@ -27,15 +28,23 @@ import numpy as np
 import pytest
 
 import upsample.layers as L
-from support.reference import KerasReference
+from support.reference import KerasReference, KerasRejected
 from upsample.initializers import ICNR, BilinearUpsampling
 from upsample.initializers.upsampling_initializers import icnr_sub_kernel_shape
 from upsample.models import Sequential, load_model
+from upsample.ops.resampling import ALIGN_CORNERS, ASYMMETRIC, HALF_PIXEL
 from upsample.utils import clear_session
 
 MODULE = "support.keras_side_interop"
 CASES_PER_KIND = 12
 INTERPOLATIONS = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"]
+
+
+def convention(interpolation: str, index: int) -> str:
+    """Each convention `interpolation` takes, in turn (nearest has no align_corners)."""
+    if interpolation == "nearest":
+        return (ASYMMETRIC, HALF_PIXEL)[index % 2]
+    return (ALIGN_CORNERS, ASYMMETRIC, HALF_PIXEL)[index % 3]
 
 
 def factors(rng: np.random.Generator, rank: int) -> int | tuple[int, ...]:
@@ -89,10 +98,12 @@ def random_case(kind: str, index: int) -> tuple[Any, tuple[int, ...]]:
                 common["kernel_initializer"] = ICNR(scale, order, "zeros")
             layer = getattr(L, f"SubPixelConv{rank}D")(filters, scale=scale, order=order, **common)
         else:
+            interpolation = INTERPOLATIONS[index % len(INTERPOLATIONS)]
             layer = getattr(L, f"ResizeConv{rank}D")(
                 filters,
                 size=factors(rng, rank),
-                interpolation=INTERPOLATIONS[index % len(INTERPOLATIONS)],
+                interpolation=interpolation,
+                coordinates=convention(interpolation, index),
                 **common,
             )
     batch = int(rng.integers(1, 3))
@@ -149,6 +160,45 @@ def test_files_run_in_keras_and_come_back(
         for ours, theirs_w in zip(model.get_weights(), back.get_weights(), strict=True):
             np.testing.assert_array_equal(ours, theirs_w, err_msg=what)
         np.testing.assert_array_equal(back.predict(case["x"], verbose=0), output, err_msg=what)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"interpolation": "nearest", "coordinates": ALIGN_CORNERS},
+        {"interpolation": "bilinear", "coordinates": "corners"},
+    ],
+)
+def test_twins_refuse_a_convention_as_upsample_does(
+    keras_reference: KerasReference, kwargs: dict[str, Any]
+) -> None:
+    cases = [(f"ResizeConv{rank}D", {"filters": 1, "kernel_size": 3, **kwargs}) for rank in (1, 3)]
+    theirs = keras_reference(f"{MODULE}:construction_errors", cases).output
+    for (class_name, arguments), message in zip(cases, theirs, strict=True):
+        with pytest.raises(ValueError) as ours:
+            getattr(L, class_name)(**arguments)
+        assert message == str(ours.value)
+        assert "coordinates" in message
+
+
+@pytest.mark.parametrize(
+    ("class_name", "kwargs"),
+    [
+        ("UpSampling2D", {"size": 2, "interpolation": "bilinear", "coordinates": ALIGN_CORNERS}),
+        ("Resizing", {"height": 5, "width": 4, "coordinates": ASYMMETRIC}),
+    ],
+)
+def test_keras_with_the_twins_refuses_keras_layers_in_a_convention_it_lacks(
+    keras_reference: KerasReference, tmp_path: Path, class_name: str, kwargs: dict[str, Any]
+) -> None:
+    """Keras's own classes stay Keras's: no twin computes them in another convention."""
+    path = tmp_path / "convention.keras"
+    Sequential([L.Input((3, 3, 1)), getattr(L, class_name)(**kwargs)]).save(path)
+    assert config_of(path)["config"]["layers"][1]["module"] == "keras.layers"
+    case = {"path": str(path), "x": np.zeros((1, 3, 3, 1), np.float32)}
+    case.update(cotangent=None, saved=str(path) + ".back.keras")
+    with pytest.raises(KerasRejected, match="coordinates"):
+        keras_reference(f"{MODULE}:load_run_and_save", [case])
 
 
 def icnr_arguments(index: int) -> dict[str, Any]:

@@ -118,8 +118,10 @@ def conv_case(
     if transpose and not dilated and rng.random() < 0.6:  # Keras: output_padding < strides
         output_padding = tuple(int(rng.integers(0, s)) for s in strides)
         kwargs["output_padding"] = output_padding
-        # A "same" transposed convolution with an `output_padding` has an empty output on
-        # one step (``(n - 1) * s + k % 2 + output_padding``), which both sides refuse.
+        # A "same" transposed convolution with an `output_padding` may have an empty output
+        # on one step (``(n - 1) * s + k % 2 + output_padding``): Keras returns an empty
+        # array, we raise (test_degenerate_geometry_parity.py checks both), so inputs here
+        # have two steps at least.
         low = [2] * rank
         # XLA (jax 0.10) aborts in its algebraic simplifier on some "same" transposed
         # convolutions in which an axis with an even kernel and no output padding (whose

@@ -132,3 +132,19 @@ def bilinear_kernels(shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
     from upsample.interop.keras import BilinearUpsampling
 
     return [np.asarray(BilinearUpsampling()(shape, dtype="float32")) for shape in shapes]
+
+
+def construction_errors(cases: list[tuple[str, dict[str, Any]]]) -> list[str | None]:
+    """The message of the ValueError each ``(twin class name, arguments)`` raises, or None."""
+    _keras()
+    import upsample.interop.keras as twins
+
+    errors: list[str | None] = []
+    for class_name, kwargs in cases:
+        try:
+            getattr(twins, class_name)(**kwargs)
+        except ValueError as error:
+            errors.append(str(error))
+        else:
+            errors.append(None)
+    return errors

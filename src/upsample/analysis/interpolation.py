@@ -4,7 +4,9 @@ Keras 3's ``UpSampling2D`` samples output ``o`` of an axis upsampled by ``f`` at
 the input position ``x_o = (o + 0.5) / f - 0.5`` (half-pixel centres), weighs
 the inputs near it by the interpolation kernel, drops taps that fall outside
 the input and renormalises the rest ("nearest" repeats each pixel, which is the
-nearest input to ``x_o``).  See `upsample.ops.resampling` for the sources.
+nearest input to ``x_o``).  The other coordinate conventions move the samples:
+``x_o = o (n - 1) / (f n - 1)`` (align_corners) or ``x_o = o / f`` (asymmetric);
+see `upsample.ops.resampling.coordinates` for them and the sources.
 
 The table is read off the operator `upsample.ops.upsample` applies:
 resampling is linear, so upsampling the unit impulses gives the columns of its
@@ -20,6 +22,7 @@ import numpy as np
 from upsample.analysis.arguments import FloatArray
 from upsample.layers.affine import check_positive_int
 from upsample.ops import resampling as resample
+from upsample.ops.resampling.coordinates import sample_positions
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,13 @@ class InterpolationWeights:
     interpolation: str
     factor: int
     matrix: FloatArray
+    coordinates: str = resample.HALF_PIXEL
 
     @property
     def positions(self) -> FloatArray:
-        """Where each output samples the input (half-pixel centres): ``(output_length,)``."""
-        return source_positions(self.matrix.shape[0], factor=self.factor)
+        """Where each output samples the input, in the convention: ``(output_length,)``."""
+        outputs, inputs = self.matrix.shape
+        return sample_positions(self.coordinates, inputs, outputs)
 
     def taps(self, output: int) -> list[tuple[int, float]]:
         """The inputs output `output` reads, with their weights (non-zero only)."""
@@ -50,12 +55,18 @@ def source_positions(output_length: int, *, factor: int) -> FloatArray:
 
 
 def interpolation_weights(
-    input_length: int, *, factor: int, interpolation: str = "bilinear"
+    input_length: int,
+    *,
+    factor: int,
+    interpolation: str = "bilinear",
+    coordinates: str = resample.HALF_PIXEL,
 ) -> InterpolationWeights:
-    """The operator that upsamples an axis of `input_length` by `factor` with `interpolation`."""
+    """The operator that upsamples an axis of `input_length` by `factor` with `interpolation`,
+    its samples placed by `coordinates` (Keras's half-pixel centres by default)."""
     length = check_positive_int(input_length, "input_length")
     size = check_positive_int(factor, "factor")
     method = resample.check_interpolation(interpolation)
+    resample.check_coordinates(coordinates, method)
     impulses = np.eye(length)[None]  # one 1-D signal per channel: channel j is the impulse at j
-    columns = resample.upsample(impulses, size=size, interpolation=method)
-    return InterpolationWeights(method, size, np.asarray(columns[0], dtype=np.float64))
+    columns = resample.upsample(impulses, size=size, interpolation=method, coordinates=coordinates)
+    return InterpolationWeights(method, size, np.asarray(columns[0], dtype=np.float64), coordinates)

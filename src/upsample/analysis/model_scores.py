@@ -40,6 +40,7 @@ from upsample.layers.pixel_shuffle import DepthToSpace
 from upsample.layers.resize_conv import ResizeConv
 from upsample.layers.sub_pixel_conv import SubPixelConv
 from upsample.models.model import Model
+from upsample.ops.resampling import HALF_PIXEL
 
 # Pixels per axis the spectral measure needs per unit of its period (Hann window).
 _SPECTRAL_PIXELS = 5
@@ -98,7 +99,7 @@ def _description(layer: Layer, factors: str) -> tuple[str, str | None]:
         return f"kernel {kernel}, scale {factors}, {layer.order}", None
     if isinstance(layer, ResizeConv):
         return (
-            f"size {factors}, {layer.interpolation}, then kernel {kernel}",
+            f"size {factors}, {_resampling(layer)}, then kernel {kernel}",
             "one kernel for every phase: a flat input stays flat",
         )
     if isinstance(layer, DepthToSpace):
@@ -106,10 +107,14 @@ def _description(layer: Layer, factors: str) -> tuple[str, str | None]:
             f"block {factors}, {layer.order}",
             "no weights: its phases are its input's channel groups",
         )
-    return (
-        f"size {factors}, {getattr(layer, 'interpolation', '')}",
-        "no weights: a flat input stays flat",
-    )
+    return f"size {factors}, {_resampling(layer)}", "no weights: a flat input stays flat"
+
+
+def _resampling(layer: Layer) -> str:
+    """A resampling layer's interpolation, and its coordinate convention when not Keras's."""
+    coordinates = getattr(layer, "coordinates", HALF_PIXEL)
+    interpolation = getattr(layer, "interpolation", "")
+    return interpolation if coordinates == HALF_PIXEL else f"{interpolation}, {coordinates}"
 
 
 def _by(values: Any) -> str:

@@ -4,7 +4,8 @@ explain conv-transpose prints a transposed convolution's shape arithmetic with
 the relationship it follows (Dumoulin & Visin 2016), the zero-inserted input of
 its stride-1 view, the positions each input pixel paints, and its overlap map
 with the per-phase counts (Odena et al. 2016); explain upsampling prints the
-interpolation weights of UpSampling2D.  Both draw what they print as a PNG.
+interpolation weights of UpSampling2D, in Keras's half-pixel convention or
+another (--coordinates).  Both draw what they print as a PNG.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ examples:
       seed 001's 1x1 kernel: zeros between the pixels
   upsample explain upsampling --size 2 --interpolation bilinear
       which input pixels each output pixel mixes, and how much
+  upsample explain upsampling --interpolation bilinear --coordinates all
+      the same in each coordinate convention (Keras's half_pixel, PyTorch's
+      align_corners=True, TF 1's asymmetric)
 
 The figure goes to ./explain (--output DIR).
 """
@@ -56,8 +60,18 @@ UPSAMPLING_DESCRIPTION = """\
 The interpolation weights of UpSampling2D (Keras 3: half-pixel centres, taps
 outside the input dropped and the others renormalised): for each output position
 of an axis of --input pixels, where it samples the input and with which weights,
-printed as a table and drawn as the operator's matrix to a PNG.
+printed as a table and drawn as the operator's matrix to a PNG.  --coordinates
+shows them in other conventions too, one table and one panel each.
 """
+# Where output o of an axis of n pixels upsampled by f samples the input, per convention.
+CONVENTIONS = {
+    "half_pixel": "x = (o + 0.5) / f - 0.5: half-pixel centres (Keras 3, TF 2, PyTorch "
+    "align_corners=False and mode='nearest-exact')",
+    "align_corners": "x = o (n - 1) / (f n - 1): the corner centres line up (PyTorch and TF 1 "
+    "align_corners=True)",
+    "asymmetric": "x = o / f: the first centre and the ends line up (TF 1 and Keras <= 2.3 "
+    "resize_bilinear, PyTorch mode='nearest')",
+}
 INTERPOLATIONS = resample.INTERPOLATIONS
 
 
@@ -116,6 +130,13 @@ def add_parser(commands: Any) -> None:
     upsampling.add_argument(
         "--input", type=_sizes(1), default="4", metavar="N[,N...]", help="input size"
     )
+    upsampling.add_argument(
+        "--coordinates",
+        type=_conventions,
+        default="half_pixel",
+        metavar="C[,C...]",
+        help="coordinate conventions: half_pixel (Keras's), align_corners, asymmetric, or all",
+    )
     _add_common(upsampling)
     upsampling.set_defaults(run=run_upsampling)
     parser.set_defaults(run=lambda args: _missing_layer(parser))
@@ -150,6 +171,18 @@ def _sizes(minimum: int) -> Callable[[str], tuple[int, ...]]:
         return values
 
     return parse
+
+
+def _conventions(text: str) -> tuple[str, ...]:
+    """An argparse `type`: coordinate conventions, comma-separated, or "all"."""
+    names = tuple(resample.COORDINATES) if text == "all" else tuple(text.split(","))
+    unknown = [name for name in names if name not in resample.COORDINATES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"must be one or more of {', '.join(resample.COORDINATES)} (comma-separated), "
+            f"or all; got {text!r}"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 # --------------------------------------------------------------------------- conv-transpose
@@ -431,36 +464,63 @@ def run_upsampling(args: argparse.Namespace) -> int:
     options = {"--size": args.size, "--input": args.input}
     rank = _rank(None, options)
     factors, lengths = (_broadcast(o, v, rank) for o, v in options.items())
+    conventions = _usable_conventions(args.coordinates, args.interpolation)
     layer = f"UpSampling{rank}D" if args.interpolation == "nearest" or rank == 2 else "UpSampling"
+    beyond = "" if conventions == ("half_pixel",) else f", coordinates={_listed(conventions)}"
     console.say(
-        f"{layer}(size={_by(factors)}, interpolation={args.interpolation!r}) on a "
+        f"{layer}(size={_by(factors)}, interpolation={args.interpolation!r}{beyond}) on a "
         f"{_by(lengths)} input -> {_by([f * n for f, n in zip(factors, lengths)])} output"
     )
     console.say(
         _wrapped(
-            "Keras 3 samples output o at input position x = (o + 0.5) / size - 0.5 (half-pixel "
-            "centres), weighs the inputs near x by the kernel, drops those outside the input "
-            "and renormalises the rest. Resampling is separable: each axis has its own table, "
+            "Output o samples the input at position x (in input pixels, pixel j centred at j), "
+            "weighs the inputs near x by the kernel, drops those outside the input and "
+            "renormalises the rest. Resampling is separable: each axis has its own table, "
             "and a pixel's weight is the product of its row's and its column's."
         )
     )
     panels = {}
-    for factor, length in sorted(set(zip(factors, lengths))):
-        weights = interpolation_weights(length, factor=factor, interpolation=args.interpolation)
-        which = [str(i) for i, pair in enumerate(zip(factors, lengths)) if pair == (factor, length)]
-        console.say(f"\nAxis {', '.join(which)}: {length} -> {factor * length} pixels")
-        console.say(f"  {'output':>6}  {'samples x':>9}  inputs: weights")
-        for o, x in enumerate(weights.positions):
-            taps = "  ".join(f"{j}: {w:.4g}" for j, w in weights.taps(o))
-            console.say(f"  {o:6d}  {x:9.4g}  {taps}")
-        label = f"Weights, {factor * length} outputs x {length} inputs"
-        panels[label] = np.round(weights.matrix, 2)  # short enough to fit the cells
+    for coordinates in conventions:
+        console.say(_wrapped(f"\n{coordinates}: {CONVENTIONS[coordinates]}"))
+        for factor, length in sorted(set(zip(factors, lengths))):
+            weights = interpolation_weights(
+                length, factor=factor, interpolation=args.interpolation, coordinates=coordinates
+            )
+            pairs = list(zip(factors, lengths))
+            which = [str(i) for i, pair in enumerate(pairs) if pair == (factor, length)]
+            console.say(f"\nAxis {', '.join(which)}: {length} -> {factor * length} pixels")
+            console.say(f"  {'output':>6}  {'samples x':>9}  inputs: weights")
+            for o, x in enumerate(weights.positions):
+                taps = "  ".join(f"{j}: {w:.4g}" for j, w in weights.taps(o))
+                console.say(f"  {o:6d}  {x:9.4g}  {taps}")
+            label = f"Weights, {factor * length} outputs x {length} inputs"
+            if len(conventions) > 1:
+                label = f"{coordinates}, {factor * length} x {length}"
+            panels[label] = np.round(weights.matrix, 2)  # short enough to fit the cells
     if not args.no_figure:
         from upsample.reports import plots
 
-        name = f"upsampling-{args.interpolation}-size{_by(factors)}-i{_by(lengths)}.png"
+        shown = "" if conventions == ("half_pixel",) else "-" + "-".join(conventions)
+        name = f"upsampling-{args.interpolation}{shown}-size{_by(factors)}-i{_by(lengths)}.png"
         path = _target(args, name)
         title = f"UpSampling, size {_by(factors)}, {args.interpolation}: output = weights @ input"
         plots.save_png(plots.matrices(panels, title=title), path)
         console.say(f"\nWrote {path}")
     return 0
+
+
+def _usable_conventions(requested: tuple[str, ...], interpolation: str) -> tuple[str, ...]:
+    """The requested conventions; "all" leaves out align_corners for nearest, which lacks it."""
+    if "align_corners" not in requested or interpolation != "nearest":
+        return requested
+    if requested == resample.COORDINATES:
+        return tuple(c for c in requested if c != "align_corners")
+    raise common.UsageError(
+        "--coordinates align_corners needs an interpolating kernel (as PyTorch's align_corners): "
+        "use --interpolation bilinear, bicubic, lanczos3 or lanczos5; for nearest, "
+        "half_pixel is PyTorch's mode='nearest-exact' and asymmetric its mode='nearest'"
+    )
+
+
+def _listed(names: Sequence[str]) -> str:
+    return repr(names[0]) if len(names) == 1 else "/".join(names)

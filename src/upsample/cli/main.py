@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 import sys
@@ -88,4 +89,21 @@ def _run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print(f"\nupsample {args.command}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError as error:
+        print(f"upsample {args.command}: error: {_out_of_memory(error, args)}", file=sys.stderr)
+        return 1
     return code
+
+
+def _out_of_memory(error: MemoryError, args: argparse.Namespace) -> str:
+    """One line for a `MemoryError`: upsample's own (refused before allocating) or NumPy's
+    (an allocation failed), with the option that shrinks the work."""
+    what = str(error) if isinstance(error, config.MemoryLimitError) else f"out of memory ({error})."
+    if not hasattr(args, "batch_size"):
+        return what
+    fitting = getattr(error, "batch_size", None)
+    if fitting:
+        return f"{what} Use --batch-size {fitting} or less."
+    if fitting == 0:
+        return what
+    return f"{what} Try a smaller --batch-size."

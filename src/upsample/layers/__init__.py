@@ -1,6 +1,7 @@
 """Keras-compatible layers (`upsample.layers.Conv2DTranspose`, ...).
 
-Beyond Keras: `DepthToSpace`/`SpaceToDepth`, `SubPixelConv*D` and `ResizeConv*D`.
+Beyond Keras: `DepthToSpace`/`SpaceToDepth`, `SubPixelConv*D` and `ResizeConv*D`, and
+coordinate conventions (``coordinates=``) for `UpSampling*D`, `ResizeConv*D` and `Resizing`.
 """
 
 from upsample.layers.activations import LeakyReLU, ReLU
@@ -53,6 +54,7 @@ from upsample.layers.pooling import (
 from upsample.layers.regularization import Dropout
 from upsample.layers.reshaping import Flatten, Reshape
 from upsample.layers.resize_conv import ResizeConv1D, ResizeConv2D, ResizeConv3D
+from upsample.layers.resizing import Resizing
 from upsample.layers.sub_pixel_conv import SubPixelConv1D, SubPixelConv2D, SubPixelConv3D
 from upsample.layers.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D
 
@@ -94,6 +96,7 @@ __all__ = [
     "ResizeConv1D",
     "ResizeConv2D",
     "ResizeConv3D",
+    "Resizing",
     "SpaceToDepth",
     "SubPixelConv1D",
     "SubPixelConv2D",

@@ -20,9 +20,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from upsample import config as upsample_config
-from upsample import constraints, initializers, regularizers
+from upsample import constraints, dtype_policies, initializers, regularizers
 from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten, is_symbolic
+from upsample.runtime import memory
 from upsample.utils.naming import auto_name
 from upsample.variables import Variable
 
@@ -39,25 +39,6 @@ class Gradients(NamedTuple):
 
     inputs: Any
     weights: list[Any] | None
-
-
-_DTYPES = ("float16", "float32", "float64")
-
-
-def _policy_name(dtype: Any) -> str:
-    """Keras accepts a dtype name or a serialized `DTypePolicy`; we compute in that dtype."""
-    if dtype is None:
-        return upsample_config.floatx()
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name", dtype)
-    if hasattr(dtype, "name"):
-        dtype = dtype.name
-    if dtype not in _DTYPES:
-        raise ValueError(
-            f"Unsupported `dtype`: {dtype!r}. upsample computes in one of {', '.join(_DTYPES)} "
-            "(mixed-precision policies are not supported)."
-        )
-    return str(dtype)
 
 
 class Layer:
@@ -95,7 +76,7 @@ class Layer:
                 f"activity_regularizer={activity_regularizer!r}"
             )
         self.name = name if name is not None else auto_name(type(self).__name__)
-        self.dtype_policy_name = _policy_name(dtype)
+        self._dtype_policy = dtype_policies.get(dtype)
         self.built = False
         self._trainable = trainable
         self._own_weights: list[Variable] = []
@@ -111,13 +92,29 @@ class Layer:
     # ----------------------------------------------------------------------- dtype
 
     @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """The layer's `DTypePolicy` (from its ``dtype=`` argument): its weights' dtype
+        (`dtype`) and that of its computations and outputs (`compute_dtype`)."""
+        return self._dtype_policy
+
+    @property
     def dtype(self) -> str:
-        """The dtype of weights and computations."""
-        return self.dtype_policy_name
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self.dtype_policy_name
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def input_dtype(self) -> str | None:
+        """The dtype floating inputs are cast to on the way in (Keras's autocast), or None.
+
+        A layer computes and returns its compute dtype whatever float type it is
+        given (a ``dtype="float16"`` layer in a float32 model returns float16), as
+        Keras's ``Layer.__call__`` does; models override this (each of their
+        inputs takes its `Input`'s dtype instead).
+        """
+        return self.compute_dtype
 
     # ----------------------------------------------------------------------- weights
 
@@ -133,8 +130,12 @@ class Layer:
     ) -> Variable:
         """Create a weight, as Keras's `add_weight` (default initializer: glorot_uniform)."""
         init: Any = initializers.get(initializer if initializer is not None else "glorot_uniform")
-        dtype = dtype or self.dtype_policy_name
+        dtype = dtype or self.dtype
         name = name or f"variable_{len(self._own_weights)}"
+        memory.check(
+            memory.array_bytes(shape, dtype),
+            f"{self.describe()}: its weight {name!r} of shape {tuple(shape)} ({dtype})",
+        )
         variable = Variable(
             init(tuple(shape), dtype=dtype),
             name=name,
@@ -297,17 +298,45 @@ class Layer:
             return self._symbolic_call(inputs)
         arrays = self._to_arrays(inputs)
         self._ensure_built(_shape_of(arrays))
+        self.check_call_memory(_concrete_shape(arrays))
         return self.call(arrays, training=bool(training))
+
+    def check_call_memory(self, input_shape: Any) -> None:
+        """Refuse a call on inputs of `input_shape` whose output cannot fit in memory.
+
+        Estimated from `compute_output_shape`, before anything is computed (see
+        `upsample.runtime.memory`); models check every layer's output instead.
+        """
+        shapes = self.compute_output_shape(input_shape)
+        for shape in shapes if isinstance(shapes, list) else [shapes]:
+            memory.check(
+                memory.array_bytes(shape, self.compute_dtype),
+                f"{self.describe()}: its output of shape {tuple(shape)} ({self.compute_dtype})",
+            )
+
+    def describe(self) -> str:
+        """``Layer 'conv2d' (Conv2D, filters=64, kernel_size=(3, 3))``: the layer and the
+        arguments of its config that set its sizes (those holding integers, one above 1)."""
+        try:
+            config = self.get_config()
+        except NotImplementedError:
+            config = {}
+        sizes = [
+            f"{key}={tuple(value) if isinstance(value, list) else value!r}"
+            for key, value in config.items()
+            if _is_size(value) and max(_ints(value)) > 1  # not the ones that change nothing
+        ]
+        return f"Layer {self.name!r} ({', '.join([type(self).__name__, *sizes])})"
 
     def _to_arrays(self, inputs: Any) -> Any:
         if isinstance(inputs, list | tuple):
             return [self._to_arrays(x) for x in inputs]
         array = np.asarray(inputs)
         refuse_complex(array, f"The input of layer {self.name!r}")
-        if array.dtype != self.dtype_policy_name and (
-            np.issubdtype(array.dtype, np.number) or array.dtype == bool
-        ):
-            array = array.astype(self.dtype_policy_name)
+        target = self.input_dtype
+        # Integers and booleans too: every layer here computes in floats.
+        if target is not None and array.dtype != target and array.dtype.kind in "biuf":
+            array = array.astype(target)
         return array
 
     def _ensure_built(self, input_shape: Any) -> None:
@@ -332,7 +361,7 @@ class Layer:
         multiple = isinstance(out_shape, list)
         out_shapes = out_shape if multiple else [out_shape]
         outputs = [
-            KerasTensor(s, self.dtype_policy_name, name=self.name, node=node, index=i)
+            KerasTensor(s, self.compute_dtype, name=self.name, node=node, index=i)
             for i, s in enumerate(out_shapes)
         ]
         node.outputs = outputs
@@ -368,7 +397,7 @@ class Layer:
             "dtype": {
                 "module": "keras",
                 "class_name": "DTypePolicy",
-                "config": {"name": self.dtype_policy_name},
+                "config": self._dtype_policy.get_config(),
                 "registered_name": None,
             },
         }
@@ -393,6 +422,19 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def autocast(value: Any, dtype: str | None) -> Any:
+    """`value` (an array or a list of arrays) with its floating arrays cast to `dtype`.
+
+    Keras's ``DTypePolicy.convert_input``, which a model applies to the inputs of
+    each of its layers: other dtypes pass unchanged, and None means no cast.
+    """
+    if isinstance(value, list):
+        return [autocast(v, dtype) for v in value]
+    if dtype is None or value.dtype.kind != "f" or value.dtype == dtype:
+        return value
+    return value.astype(dtype)
+
+
 def refuse_complex(array: Array, what: str) -> None:
     """A TypeError for complex numbers, which casting to the layers' float dtype would truncate."""
     if np.iscomplexobj(array):
@@ -401,6 +443,26 @@ def refuse_complex(array: Array, what: str) -> None:
             "casting would silently drop the imaginary part. Pass its real part (.real) or its "
             "magnitude (np.abs) instead."
         )
+
+
+def _is_size(value: Any) -> bool:
+    """Whether a config value is an int or a (nested) sequence of ints: a size argument."""
+    if isinstance(value, list | tuple):
+        return bool(value) and all(_is_size(v) for v in value)
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _ints(value: Any) -> list[int]:
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in _ints(v)]
+    return [int(value)]
+
+
+def _concrete_shape(structure: Any) -> Any:
+    """The full shapes (batch included) of an array or a list of arrays."""
+    if isinstance(structure, list | tuple):
+        return [_concrete_shape(s) for s in structure]
+    return tuple(np.shape(structure))
 
 
 def _shape_of(structure: Any) -> Any:

@@ -18,6 +18,7 @@ import numpy as np
 
 from upsample import constraints, initializers, regularizers
 from upsample.layers.layer import Array, Gradients, Layer
+from upsample.ops.reductions import sum_except
 
 
 class _Cache(NamedTuple):
@@ -167,10 +168,12 @@ class BatchNormalization(Layer):
         # A frozen BatchNormalization runs in inference mode, as in Keras.
         batch_statistics = bool(training) and self.trainable
         if batch_statistics:
-            mean = x.mean(axis=self._reduction_axes(x.ndim), keepdims=True)
+            count = x.size // max(x.shape[self.axis], 1)
+            mean = self._broadcastable(self._sums(x) / dtype.type(count), x.ndim)
             centered = x - mean
             # The biased variance (divided by the count, not count - 1), as `jnp.var`.
-            variance = np.square(centered).mean(axis=self._reduction_axes(x.ndim), keepdims=True)
+            variance = self._sums(np.square(centered)) / dtype.type(count)
+            variance = self._broadcastable(variance, x.ndim)
             self._update_moving_statistics(mean.reshape(-1), variance.reshape(-1))
         else:
             mean = self._broadcastable(self.moving_mean.value.astype(dtype), x.ndim)
@@ -189,9 +192,10 @@ class BatchNormalization(Layer):
         outputs = (x * inv + shift).astype(inputs.dtype, copy=False)
         return outputs, _Cache(centered, rsqrt, batch_statistics, inputs.dtype)
 
-    def _reduction_axes(self, ndim: int) -> tuple[int, ...]:
-        """Every axis but the normalized one."""
-        return tuple(a for a in range(ndim) if a != self.axis % ndim)
+    def _sums(self, values: Array) -> Array:
+        """Per feature, the sum over every other axis (batch and spatial: hundreds of
+        thousands of values), added as accurately as in float64 (`ops.reductions`)."""
+        return sum_except(np.ascontiguousarray(values), self.axis)
 
     def _update_moving_statistics(self, mean: Array, variance: Array) -> None:
         """``moving = moving * momentum + batch * (1 - momentum)``, in the forward pass as Keras."""
@@ -209,17 +213,16 @@ class BatchNormalization(Layer):
         x_centered, rsqrt, batch_statistics, input_dtype = cache
         g = grad.astype(x_centered.dtype, copy=False)
         ndim = g.ndim
-        axes = self._reduction_axes(ndim)
         normalized = x_centered * rsqrt
-        d_beta = g.sum(axis=axes)
-        d_gamma = (g * normalized).sum(axis=axes)
+        d_beta = self._sums(g)
+        d_gamma = self._sums(g * normalized)
         dx = None
         if inputs:
             scale = rsqrt * self._gamma(g.dtype, ndim) if self.scale else rsqrt
             if batch_statistics:
                 # Through the batch mean and variance:
                 # dx = gamma * rsqrt * (g - mean(g) - normalized * mean(g * normalized)).
-                count = math.prod(g.shape[a] for a in axes)
+                count = g.size // max(g.shape[self.axis], 1)
                 dx = scale * (
                     g
                     - self._broadcastable(d_beta / count, ndim)

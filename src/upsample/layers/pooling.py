@@ -7,7 +7,7 @@ from typing import Any
 from upsample import config as upsample_config
 from upsample.layers.layer import Array, Gradients, Layer
 from upsample.ops import pooling as pooling_ops
-from upsample.ops.shapes import conv_output_length, normalize_padding, normalize_tuple
+from upsample.ops.shapes import normalize_padding, normalize_tuple
 
 
 class Pooling(Layer):
@@ -54,12 +54,13 @@ class Pooling(Layer):
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         shape = list(input_shape)
         first = 1 if self.data_format == "channels_last" else 2
-        for axis, (k, s) in enumerate(zip(self.pool_size, self.strides, strict=True)):
-            n = shape[first + axis]
-            if n is not None:
-                shape[first + axis] = conv_output_length(
-                    n, kernel_size=k, stride=s, padding=self.padding
-                )
+        spatial = slice(first, first + len(self.pool_size))
+        shape[spatial] = pooling_ops.pooled_shape(
+            tuple(shape[spatial]),
+            pool_size=self.pool_size,
+            strides=self.strides,
+            padding=self.padding,
+        )
         return tuple(shape)
 
     def _arguments(self) -> dict[str, Any]:

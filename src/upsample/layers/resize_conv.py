@@ -4,8 +4,10 @@ Odena, Dumoulin & Olah 2016 ("Deconvolution and checkerboard artifacts",
 Distill): resizing first and convolving after ties the weights of every output
 phase together, which discourages the checkerboard a transposed convolution
 makes.  They had their best results with nearest-neighbour resizing, the
-default here; every interpolation of `UpSampling2D` is accepted.  The layer is
-`UpSampling*D(size, interpolation)` followed by `Conv*D(..., padding="same")`, in one.
+default here; every interpolation of `UpSampling2D` is accepted, and every
+coordinate convention (``coordinates=``, as `UpSampling*D`).  The layer is
+`UpSampling*D(size, interpolation, coordinates)` followed by
+`Conv*D(..., padding="same")`, in one.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class ResizeConv(UpsamplingConv):
         kernel_size: Any,
         size: Any = 2,
         interpolation: str = "nearest",
+        coordinates: str = resampling.HALF_PIXEL,
         padding: str = "same",
         data_format: str | None = None,
         dilation_rate: Any = 1,
@@ -43,6 +46,7 @@ class ResizeConv(UpsamplingConv):
     ) -> None:
         self.size = normalize_tuple(size, self.rank, "size")
         self.interpolation = resampling.check_interpolation(interpolation)
+        self.coordinates = resampling.check_coordinates(coordinates, self.interpolation)
         super().__init__(
             filters,
             kernel_size,
@@ -62,11 +66,12 @@ class ResizeConv(UpsamplingConv):
         )
 
     def _resize_arguments(self) -> dict[str, Any]:
-        """Everything the resize takes (a coordinate convention would join here)."""
+        """Everything the resize takes."""
         return {
             "size": self.size,
             "interpolation": self.interpolation,
             "data_format": self.data_format,
+            "coordinates": self.coordinates,
         }
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
@@ -85,7 +90,10 @@ class ResizeConv(UpsamplingConv):
         return Gradients(dx, result.weights)
 
     def _upsampling_config(self) -> dict[str, Any]:
-        return {"size": tuple(self.size), "interpolation": self.interpolation}
+        config: dict[str, Any] = {"size": tuple(self.size), "interpolation": self.interpolation}
+        if self.coordinates != resampling.HALF_PIXEL:  # as UpSampling*D: only when not Keras's
+            config["coordinates"] = self.coordinates
+        return config
 
 
 class ResizeConv1D(ResizeConv):

@@ -1,7 +1,11 @@
 """`UpSampling1D/2D/3D`: repeat (or interpolate) by integer factors; no weights.
 
 Keras's UpSampling1D and UpSampling3D only repeat; here they also accept an
-`interpolation` (e.g. trilinear UpSampling3D), which Keras-valid code never sets.
+`interpolation` (e.g. trilinear UpSampling3D), and all three a coordinate
+convention, ``coordinates="half_pixel"`` (Keras's), ``"align_corners"`` or
+``"asymmetric"`` (`upsample.ops.resampling.coordinates`).  Keras-valid code never
+sets either, and `get_config` lists them only when they differ from Keras's
+behaviour, so that the files of Keras-valid layers stay loadable by Keras.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class UpSampling(Layer):
         size: Any = None,
         data_format: str | None = None,
         interpolation: str = "nearest",
+        coordinates: str = resample.HALF_PIXEL,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -37,6 +42,7 @@ class UpSampling(Layer):
             else upsample_config.standardize_data_format(data_format)
         )
         self.interpolation = resample.check_interpolation(interpolation)
+        self.coordinates = resample.check_coordinates(coordinates, self.interpolation)
 
     def check_input_shape(self, input_shape: Any) -> None:
         if isinstance(input_shape, list) or len(input_shape) != self.rank + 2:
@@ -58,7 +64,14 @@ class UpSampling(Layer):
             "size": self.size,
             "interpolation": self.interpolation,
             "data_format": self.data_format,
+            "coordinates": self.coordinates,
         }
+
+    def _beyond_keras_config(self) -> dict[str, Any]:
+        """The arguments Keras lacks, when they differ from its behaviour."""
+        if self.coordinates == resample.HALF_PIXEL:
+            return {}
+        return {"coordinates": self.coordinates}
 
     def forward(self, inputs: Array, training: bool = False) -> tuple[Array, Any]:
         return resample.upsample(inputs, **self._arguments()), None
@@ -76,14 +89,20 @@ class UpSampling1D(UpSampling):
     rank = 1
     default_size = 2
 
-    def __init__(self, size: int = 2, interpolation: str = "nearest", **kwargs: Any) -> None:
-        super().__init__(size, interpolation=interpolation, **kwargs)
+    def __init__(
+        self,
+        size: int = 2,
+        interpolation: str = "nearest",
+        coordinates: str = resample.HALF_PIXEL,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(size, interpolation=interpolation, coordinates=coordinates, **kwargs)
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "size": self.size[0]}
         if self.interpolation != "nearest":
             config["interpolation"] = self.interpolation
-        return config
+        return {**config, **self._beyond_keras_config()}
 
 
 class UpSampling2D(UpSampling):
@@ -98,6 +117,7 @@ class UpSampling2D(UpSampling):
             "size": tuple(self.size),
             "data_format": self.data_format,
             "interpolation": self.interpolation,
+            **self._beyond_keras_config(),
         }
 
 
@@ -111,4 +131,4 @@ class UpSampling3D(UpSampling):
         config = {**super().get_config(), "size": tuple(self.size), "data_format": self.data_format}
         if self.interpolation != "nearest":
             config["interpolation"] = self.interpolation
-        return config
+        return {**config, **self._beyond_keras_config()}

@@ -16,6 +16,7 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
+from upsample import config
 from upsample.layers.layer import refuse_complex
 
 Array = NDArray[Any]
@@ -38,6 +39,33 @@ def as_array_list(data: Any, name: str) -> list[Array] | None:
             raise ValueError(f"`{name}` must have a batch dimension. Received a scalar: {item!r}")
         arrays.append(array)
     return arrays
+
+
+def floats_to_floatx(arrays: list[Array] | None, name: str) -> list[Array] | None:
+    """Floating arrays cast to `config.floatx()`, as Keras's `fit`/`evaluate`/`predict` do
+    with array data (its array adapter); other dtypes as they are.
+
+    Finite values beyond floatx's range are refused, rather than becoming infinite.
+    """
+    if arrays is None:
+        return None
+    floatx = np.dtype(config.floatx())
+    cast = []
+    for i, array in enumerate(arrays):
+        if array.dtype.kind == "f" and array.dtype != floatx:
+            with np.errstate(over="ignore"):
+                narrowed = array.astype(floatx)
+            if not np.isfinite(narrowed).all() and np.isfinite(array).all():
+                where = f"{name}[{i}]" if len(arrays) > 1 else name
+                raise ValueError(
+                    f"`{where}` has values beyond the range of {floatx} (largest magnitude "
+                    f"{float(np.abs(array).max()):.3g}, {floatx}'s largest "
+                    f"{float(np.finfo(floatx).max):.3g}); fit, evaluate and predict cast float "
+                    f"data to floatx ({floatx}), as Keras does. Rescale the data."
+                )
+            array = narrowed
+        cast.append(array)
+    return cast
 
 
 def check_lengths(*groups: tuple[str, list[Array] | None]) -> int:

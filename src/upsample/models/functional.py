@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 
 from upsample.layers.keras_tensor import KerasTensor, Node, Shape, flatten
-from upsample.layers.layer import Array, Gradients, Layer
+from upsample.layers.layer import Array, Gradients, Layer, autocast
 from upsample.models.graph import map_graph
 from upsample.models.model import Model
 from upsample.models.saving_hook import saving
+from upsample.runtime import memory
 
 
 class Functional(Model, graph=True):
@@ -123,7 +124,12 @@ class Functional(Model, graph=True):
         return checked
 
     def _propagate(self, input_shape: Any) -> list[Shape]:
-        """The output shapes for inputs of `input_shape`; each layer checks what it receives.
+        """The output shapes for inputs of `input_shape`; each layer checks what it receives."""
+        known = self._tensor_shapes(input_shape)
+        return [known[id(t)] for t in self.outputs]
+
+    def _tensor_shapes(self, input_shape: Any) -> dict[int, Shape]:
+        """The shape of every tensor of the graph for inputs of `input_shape` (by tensor id).
 
         Like Keras, a model takes inputs whose sizes differ from the declared
         ones where its layers allow it (a convolutional network on larger
@@ -147,10 +153,46 @@ class Functional(Model, graph=True):
             outs = out if len(node.outputs) > 1 else [out]
             for tensor, shape in zip(node.outputs, outs, strict=True):
                 known[id(tensor)] = tuple(shape)
-        return [known[id(t)] for t in self.outputs]
+        return known
 
     def check_input_shape(self, input_shape: Any) -> None:
         self._propagate(input_shape)
+
+    def check_call_memory(self, input_shape: Any) -> None:
+        self.check_batch_memory(input_shape, f"Model {self.name!r} called on {input_shape}")
+
+    def check_batch_memory(self, input_shape: Any, what: str) -> None:
+        """Refuse inputs of `input_shape` (batch included) whose layers' outputs cannot fit.
+
+        Every output is alive at once in a training step (and in `forward`), so
+        their sum is what must fit (see `upsample.runtime.memory`); the error names
+        the largest output's layer and says how many samples would fit.
+        """
+        known = self._tensor_shapes(input_shape)
+        outputs = []
+        for node in self._nodes:
+            for tensor in node.outputs:
+                nbytes = memory.array_bytes(known[id(tensor)], tensor.dtype)
+                if nbytes is not None:
+                    outputs.append((node.layer, known[id(tensor)], nbytes))
+        total = sum(nbytes for *_, nbytes in outputs)
+        if not memory.exceeds_limit(total):
+            return
+        layer, shape, largest = max(outputs, key=lambda output: output[2])
+        batch = max(shape[0] or 1, 1) if shape else 1
+        fitting = (memory.memory_limit() or 0) // max(total // batch, 1)
+        advice = (
+            f"At most {fitting} samples per batch fit: pass a smaller batch_size."
+            if fitting > 0
+            else "Even one sample does not fit: the layers' arguments ask for too much."
+        )
+        raise memory.MemoryLimitError(
+            f"{what}: the outputs of the layers of model {self.name!r} would need "
+            f"{memory.format_bytes(total)}, more than {memory.limit_description()}. The "
+            f"largest is that of {layer.describe()}, of shape {shape} "
+            f"({memory.format_bytes(largest)}). {advice}",
+            batch_size=fitting,
+        )
 
     def activation_bytes_per_sample(self) -> int:
         """Bytes of every layer's outputs for one sample (0 if a size is unknown)."""
@@ -164,39 +206,47 @@ class Functional(Model, graph=True):
         return total
 
     def forward(self, inputs: Any, training: bool = False) -> tuple[Any, Any]:
+        """Run the nodes in order; each layer's floating inputs are cast to its `input_dtype`
+        (so that a ``dtype="float16"`` layer computes in float16 in a float32 model)."""
         values: dict[int, Array] = {
             id(t): a for t, a in zip(self.inputs, self._input_list(inputs), strict=True)
         }
         caches = []
         for node in self._nodes:
-            args = [values[id(t)] for t in node.inputs]
+            args = [autocast(values[id(t)], node.layer.input_dtype) for t in node.inputs]
             out, cache = node.layer.forward(args[0] if node.single_input else args, training)
             caches.append(cache)
             outs = out if len(node.outputs) > 1 else [out]
             for tensor, value in zip(node.outputs, outs, strict=True):
                 values[id(tensor)] = value
         outputs = [values[id(t)] for t in self.outputs]
-        shapes = {id(t): values[id(t)].shape for node in self._nodes for t in node.outputs}
+        # What backward needs to make the gradient of each value: its shape and dtype.
+        kinds = {key: (value.shape, value.dtype) for key, value in values.items()}
         result = outputs[0] if len(outputs) == 1 else outputs
-        return result, (caches, shapes)
+        return result, (caches, kinds)
 
     def backward(
         self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True
     ) -> Gradients:
-        caches, shapes = cache
+        caches, kinds = cache
         graph_inputs = {id(t) for t in self.inputs}
         grads: dict[int, Array] = {}
+
+        def accumulate(tensor: KerasTensor, g: Array) -> None:
+            # A gradient has the dtype of its value (the transpose of an autocast casts back).
+            _accumulate(grads, id(tensor), g.astype(kinds[id(tensor)][1], copy=False))
+
         output_grads = grad if len(self.outputs) > 1 else [grad]
         for tensor, g in zip(self.outputs, output_grads, strict=True):
             if g is not None:
-                _accumulate(grads, id(tensor), g)
+                accumulate(tensor, g)
         weight_grads: dict[int, Array] = {}
         for node, node_cache in zip(reversed(self._nodes), reversed(caches), strict=True):
             outs = [grads.pop(id(t), None) for t in node.outputs]
             if all(g is None for g in outs):
                 continue  # this node does not reach any output that has a gradient
             outs = [
-                np.zeros(shapes[id(t)], t.dtype) if g is None else g
+                np.zeros(*kinds[id(t)]) if g is None else g
                 for g, t in zip(outs, node.outputs, strict=True)
             ]
             layer = node.layer
@@ -218,7 +268,7 @@ class Functional(Model, graph=True):
                     _accumulate(weight_grads, id(variable), g)
             for tensor, g in zip(node.inputs, continue_with, strict=True):
                 if g is not None:
-                    _accumulate(grads, id(tensor), g)
+                    accumulate(tensor, g)
         input_grads = [grads.get(id(t)) for t in self.inputs]
         ordered = [weight_grads.get(id(v)) for v in self.trainable_weights] if weights else None
         if ordered is not None:

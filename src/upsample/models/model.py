@@ -41,6 +41,11 @@ class Model(Layer, Trainer):
         return []
 
     @property
+    def input_dtype(self) -> str | None:
+        """None: each input takes its `Input`'s dtype instead (Keras's `Functional`)."""
+        return None
+
+    @property
     def samples_independent(self) -> bool:  # type: ignore[override]  # read from the layers
         """Whether every layer says its samples are independent (no layers: it cannot say)."""
         layers = self.layers
@@ -49,6 +54,10 @@ class Model(Layer, Trainer):
     def activation_bytes_per_sample(self) -> int:
         """Bytes of every layer's outputs for one sample; 0: unknown (graph models know it)."""
         return 0
+
+    def check_batch_memory(self, input_shape: Any, what: str) -> None:
+        """Refuse a batch of `input_shape` whose layers' outputs cannot fit in memory (graph
+        models know them; `what` starts the message)."""
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """The layer called `name`, or at position `index` of `layers` (as Keras)."""

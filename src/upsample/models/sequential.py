@@ -134,7 +134,8 @@ class Sequential(Model):
                 "Call `model.add(layer)`."
             )
         if input_layer is None:
-            input_layer = InputLayer(batch_shape=input_shape)
+            # As Keras: the input takes the first layer's dtype.
+            input_layer = InputLayer(batch_shape=input_shape, dtype=self.layers[0].compute_dtype)
             self._stack.insert(0, input_layer)
         self._build_graph(input_layer)
 
@@ -206,6 +207,12 @@ class Sequential(Model):
 
     def activation_bytes_per_sample(self) -> int:
         return self._graph().activation_bytes_per_sample()
+
+    def check_call_memory(self, input_shape: Any) -> None:
+        self._graph().check_call_memory(input_shape)
+
+    def check_batch_memory(self, input_shape: Any, what: str) -> None:
+        self._graph().check_batch_memory(input_shape, what)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._graph().compute_output_shape(input_shape)

@@ -67,6 +67,8 @@ class TrainedModel(Protocol):
 
     def activation_bytes_per_sample(self) -> int: ...
 
+    def check_batch_memory(self, input_shape: Any, what: str) -> None: ...
+
 
 # For the type checker the trainer is such a model, so that its calls are checked and
 # `Model` must provide every member; at run time it is a plain mixin, after `Layer`
@@ -506,7 +508,11 @@ class Trainer(_TrainerBase):
     def _data_arrays(
         self, x: Any, y: Any, sample_weight: Any, method: str
     ) -> tuple[list[Array], list[Array], list[Array] | None]:
-        """`x`, `y` and `sample_weight` as lists of arrays, checked (not yet against the model)."""
+        """`x`, `y` and `sample_weight` as lists of arrays, checked (not yet against the model).
+
+        Float arrays become `floatx` in the methods that go through Keras's data
+        adapter (`fit`, `evaluate`, `predict`), not in the ``*_on_batch`` ones.
+        """
         if x is None:
             raise ValueError(f"`{method}` needs input data `x`.")
         if y is None:
@@ -516,6 +522,10 @@ class Trainer(_TrainerBase):
         sws = data_utils.as_array_list(sample_weight, "sample_weight")
         assert xs is not None and ys is not None
         data_utils.check_lengths(("x", xs), ("y", ys), ("sample_weight", sws))
+        if not method.endswith("_on_batch"):
+            xs, ys = data_utils.floats_to_floatx(xs, "x"), data_utils.floats_to_floatx(ys, "y")
+            sws = data_utils.floats_to_floatx(sws, "sample_weight")
+            assert xs is not None and ys is not None
         data_utils.check_finite(xs, "x")
         data_utils.check_finite(ys, "y")
         data_utils.check_finite(sws, "sample_weight")
@@ -530,6 +540,11 @@ class Trainer(_TrainerBase):
         self._ensure_graph_built([x[:batch_size] for x in xs])
         shapes = [(None, *np.shape(x)[1:]) for x in xs]
         self.check_input_shape(shapes[0] if len(shapes) == 1 else shapes)
+        batch = min(batch_size, len(xs[0]))
+        batches = [(batch, *np.shape(x)[1:]) for x in xs]
+        self.check_batch_memory(
+            batches[0] if len(batches) == 1 else batches, f"A batch of {batch} samples"
+        )
 
     def _check_targets(self, ys: list[Array], what: str) -> None:
         """Try each loss on one target against an output of the model's shape.
@@ -636,7 +651,7 @@ class Trainer(_TrainerBase):
             raise NotImplementedError("upsample predicts on arrays: use batch_size, not steps.")
         batch_size = data_utils.check_batch_size(batch_size)
         _verbosity(verbose)
-        xs = data_utils.as_array_list(x, "x")
+        xs = data_utils.floats_to_floatx(data_utils.as_array_list(x, "x"), "x")
         if xs is None:
             raise ValueError("`predict` needs input data `x`.")
         count = data_utils.check_lengths(("x", xs))

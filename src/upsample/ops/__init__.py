@@ -6,8 +6,9 @@ paddings are computed in `shapes`, the single source of truth for them.
 
 * `convolution`  conv, conv_transpose and their gradients (each the other's),
                  a plain reference route and the fast routes, chosen by a route table;
-* `resampling`   upsampling by integer factors (nearest, bilinear, bicubic,
-                 lanczos3/5) and its transpose, organised the same way;
+* `resampling`   upsampling by integer factors and resizing to any size (nearest,
+                 bilinear, bicubic, lanczos3/5; three coordinate conventions;
+                 antialias) and their transposes, organised the same way;
 * `pixel_shuffle`  depth_to_space and space_to_depth (DCR or CRD), each the other's transpose;
 * `pooling`      max and average pooling;
 * `activations`  Keras's activations as JAX computes them, with their derivatives;
@@ -30,7 +31,13 @@ from upsample.ops.pixel_shuffle import (
     space_to_depth_vjp,
 )
 from upsample.ops.pooling import average_pool, average_pool_vjp, max_pool, max_pool_vjp
-from upsample.ops.resampling import check_interpolation, upsample, upsample_vjp
+from upsample.ops.resampling import (
+    check_interpolation,
+    resize,
+    resize_vjp,
+    upsample,
+    upsample_vjp,
+)
 
 __all__ = [
     "ConvGrads",
@@ -49,6 +56,8 @@ __all__ = [
     "depth_to_space_vjp",
     "max_pool",
     "max_pool_vjp",
+    "resize",
+    "resize_vjp",
     "shapes",
     "space_to_depth",
     "space_to_depth_vjp",

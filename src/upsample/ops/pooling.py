@@ -59,6 +59,7 @@ from upsample.ops.layout import as_float
 from upsample.ops.shapes import (
     Padding,
     conv_geometry,
+    conv_output_length,
     normalize_data_format,
     normalize_padding,
     normalize_tuple,
@@ -221,6 +222,28 @@ class _Plan:
 
 
 @functools.lru_cache(maxsize=256)
+def pooled_shape(
+    spatial: tuple[int | None, ...],
+    *,
+    pool_size: tuple[int, ...],
+    strides: tuple[int, ...],
+    padding: Padding,
+) -> tuple[int | None, ...]:
+    """The output's spatial shape (an unknown length stays None); an empty output is a
+    ValueError naming the arguments."""
+    try:
+        return tuple(
+            None if n is None else conv_output_length(n, kernel_size=k, stride=s, padding=padding)
+            for n, k, s in zip(spatial, pool_size, strides, strict=True)
+        )
+    except ValueError:
+        raise ValueError(
+            f"An input of spatial shape {tuple(spatial)} is too small for "
+            f"pool_size={tuple(pool_size)} with strides={tuple(strides)} and "
+            f"padding={padding!r}: the output would be empty."
+        ) from None
+
+
 def _plan(
     shape: tuple[int, ...],
     pool: tuple[int, ...],
@@ -229,15 +252,10 @@ def _plan(
     chunk_bytes: int,
 ) -> _Plan:
     spatial = shape[1:-1]
-    try:
-        geo = conv_geometry(
-            spatial, kernel_size=pool, strides=strides, padding=padding, dilation=(1,) * len(pool)
-        )
-    except ValueError:
-        raise ValueError(
-            f"An input of spatial shape {spatial} is too small for pool_size={pool} with "
-            f"strides={strides} and padding={padding!r}: the output would be empty."
-        ) from None
+    pooled_shape(spatial, pool_size=pool, strides=strides, padding=padding)  # not empty
+    geo = conv_geometry(
+        spatial, kernel_size=pool, strides=strides, padding=padding, dilation=(1,) * len(pool)
+    )
     out = geo.narrow
     # The source spans exactly the windows: `(out - 1) * s + k` cells per axis.
     extent = tuple((o - 1) * s + k for o, s, k in zip(out, strides, pool))

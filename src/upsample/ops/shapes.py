@@ -207,6 +207,49 @@ def scaled_shape(
     return tuple(scaled)
 
 
+@dataclass(frozen=True)
+class AspectWindow:
+    """The image `Resizing` resamples, in the input's ``(height, width)`` frame.
+
+    Rows ``[top, top + height)`` and columns ``[left, left + width)``: inside the
+    input for a crop, reaching outside it (negative `top` or `left`, filled with
+    the fill value) for a pad.
+    """
+
+    top: int
+    left: int
+    height: int
+    width: int
+
+
+def aspect_ratio_window(
+    height: int, width: int, target: tuple[int, int], mode: Literal["crop", "pad", None]
+) -> AspectWindow:
+    """Keras 3's ``crop_to_aspect_ratio`` / ``pad_to_aspect_ratio`` of ``ops.image.resize``.
+
+    Crop: the largest centred window with the target's aspect ratio.  Pad: fill
+    added on the short side, the same amount before and after; Keras then
+    resamples ``length + 2 * before`` pixels, one less than the padded length it
+    computed when that difference is odd.  Truncations as Keras's
+    (`keras/src/backend/jax/image.py::resize`).
+    """
+    target_height, target_width = target
+    if mode == "crop":
+        rows = max(min(height, int(float(width * target_height) / target_width)), 1)
+        columns = max(min(width, int(float(height * target_width) / target_height)), 1)
+        top, left = int(float(height - rows) / 2), int(float(width - columns) / 2)
+        return AspectWindow(top, left, rows, columns)
+    if mode == "pad":
+        rows = max(height, int(float(width * target_height) / target_width))
+        columns = max(width, int(float(height * target_width) / target_height))
+        top, left = int(float(rows - height) / 2), int(float(columns - width) / 2)
+        if top > 0:
+            return AspectWindow(-top, 0, height + 2 * top, width)
+        if left > 0:
+            return AspectWindow(0, -left, height, width + 2 * left)
+    return AspectWindow(0, 0, height, width)
+
+
 def prod(values: Iterable[int]) -> int:
     return math.prod(values)
 

@@ -42,6 +42,7 @@ from upsample.models.functional import Functional
 from upsample.models.graph import keras_variables, own_variables
 from upsample.models.model import Model
 from upsample.models.sequential import Sequential
+from upsample.runtime.memory import MemoryLimitError
 from upsample.saving.classes import ConfigError
 from upsample.saving.deserialize import model_from_config
 from upsample.saving.serialize import model_to_config
@@ -435,6 +436,8 @@ def _load_model_from(
         raise FileFormatError(_too_deep(where)) from None
     except NotImplementedError as error:
         raise NotImplementedError(f"Cannot load the model in '{where}': {error}") from error
+    except MemoryLimitError as error:  # e.g. a `filters` no machine has the memory for
+        raise MemoryLimitError(f"Cannot load the model in '{where}': {error}") from None
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         # Whatever went wrong deep in a layer's config, say which file it came from.
         detail = error if isinstance(error, ConfigError) else repr(error)

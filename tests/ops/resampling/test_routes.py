@@ -14,11 +14,23 @@ from typing import Any
 import numpy as np
 import pytest
 
-from upsample.ops.resampling import ROUTES, routes, segments, upsample, upsample_vjp
+from upsample.ops.resampling import (
+    COORDINATES,
+    ROUTES,
+    resize,
+    resize_vjp,
+    routes,
+    segments,
+    upsample,
+    upsample_vjp,
+)
+from upsample.ops.resampling.problem import Resampling
 from upsample.runtime import tuning
 
 METHODS = ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"]
 FAST = [
+    ("gather", False),
+    ("gather", True),
     ("segments", False),
     ("segments", True),
     ("linear_x2", False),
@@ -28,19 +40,35 @@ FAST = [
 
 
 def random_problem(route: str, transpose: bool, seed: int) -> dict[str, Any]:
-    """A random problem `route` can compute: the shapes of the narrow side and the arguments."""
+    """A random problem `route` can compute: the shapes of the input and the arguments.
+
+    The integer-factor routes get integer upsampling factors in the conventions
+    they take; gather also gets any lengths (up or down), align_corners and antialias.
+    """
     rng = np.random.default_rng([seed, ROUTES.index(route), transpose])
     ndim = int(rng.integers(1, 4))
     method = {"linear_x2": "bilinear", "block_sums": "nearest"}.get(
         route, METHODS[int(rng.integers(len(METHODS)))]
     )
-    factors = [int(f) for f in rng.integers(1, 3 if route == "linear_x2" else 5, ndim)]
-    factors[int(rng.integers(ndim))] = 2  # not the identity, which every route copies
+    conventions = {"linear_x2": ["half_pixel"], "gather": list(COORDINATES)}.get(
+        route, ["half_pixel", "asymmetric"]
+    )
+    if method == "nearest" and "align_corners" in conventions:
+        conventions.remove("align_corners")
+    spatial = tuple(int(n) for n in rng.integers(1, 13 if ndim < 3 else 7, ndim))
+    if route == "gather" and rng.random() < 0.7:
+        size = tuple(int(n) for n in rng.integers(1, 16 if ndim < 3 else 8, ndim))
+    else:
+        factors = [int(f) for f in rng.integers(1, 3 if route == "linear_x2" else 5, ndim)]
+        factors[int(rng.integers(ndim))] = 2  # not the identity, which every route copies
+        size = tuple(n * f for n, f in zip(spatial, factors))
     return dict(
         method=method,
-        factors=tuple(factors),
+        coordinates=str(rng.choice(conventions)),
+        antialias=route == "gather" and bool(rng.random() < 0.5),
+        spatial=spatial,
+        size=size,
         data_format=("channels_last", "channels_first")[int(rng.integers(2))],
-        spatial=tuple(int(n) for n in rng.integers(1, 13 if ndim < 3 else 7, ndim)),
         batch=int(rng.integers(1, 4)),
         # Pixels narrow enough to be staged, and wider than the staging limit.
         channels=int(rng.choice([1, 2, 3, 5, 8, 33])),
@@ -50,19 +78,20 @@ def random_problem(route: str, transpose: bool, seed: int) -> dict[str, Any]:
 
 def compute(problem: dict[str, Any], transpose: bool, route: str, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    spatial, factors = problem["spatial"], problem["factors"]
-    if transpose:
-        spatial = tuple(n * f for n, f in zip(spatial, factors, strict=True))
+    spatial = problem["size"] if transpose else problem["spatial"]
     channels, batch = problem["channels"], problem["batch"]
     first = problem["data_format"] == "channels_first"
     shape = (batch, channels, *spatial) if first else (batch, *spatial, channels)
     arguments = dict(
-        size=factors,
         interpolation=problem["method"],
+        coordinates=problem["coordinates"],
+        antialias=problem["antialias"],
         data_format=problem["data_format"],
         route=route,
     )
-    return (upsample_vjp if transpose else upsample)(rng.standard_normal(shape), **arguments)
+    if transpose:
+        return resize_vjp(rng.standard_normal(shape), input_size=problem["spatial"], **arguments)
+    return resize(rng.standard_normal(shape), size=problem["size"], **arguments)
 
 
 @pytest.mark.parametrize("seed", range(24))
@@ -112,7 +141,9 @@ def test_segments_use_slices_and_only_small_border_blocks(method: str, transpose
     """The interior is weighted sums of slices; dense blocks cover the border rows only."""
     radius = {"bilinear": 1, "bicubic": 2, "lanczos3": 3, "lanczos5": 5}[method]
     shape = (2, 128, 96, 3) if transpose else (2, 64, 48, 3)
-    plan = segments._plan(transpose, method, shape, (2, 2), np.dtype(np.float32), 1 << 19)
+    plan = segments._plan(
+        transpose, method, "half_pixel", shape, (2, 2), np.dtype(np.float32), 1 << 19
+    )
     for chunk in plan:
         for axis_pass, _ in chunk.passes:
             assert len(axis_pass.writes) == (1 if transpose else 2)
@@ -125,21 +156,32 @@ def test_segments_use_slices_and_only_small_border_blocks(method: str, transpose
 
 
 @pytest.mark.parametrize(
-    ("transpose", "method", "factors", "expected"),
+    ("transpose", "method", "coordinates", "lengths", "expected"),
     [
-        (False, "bilinear", (2, 2), "linear_x2"),
-        (True, "bilinear", (1, 2), "linear_x2"),
-        (False, "bilinear", (2, 3), "segments"),
-        (False, "nearest", (2, 2), "segments"),
-        (True, "nearest", (2, 3), "block_sums"),
-        (False, "bicubic", (2, 2), "segments"),
-        (True, "lanczos3", (2, 2), "segments"),
+        (False, "bilinear", "half_pixel", ((4, 4), (8, 8)), "linear_x2"),
+        (True, "bilinear", "half_pixel", ((4, 4), (4, 8)), "linear_x2"),
+        (False, "bilinear", "half_pixel", ((4, 4), (8, 12)), "segments"),
+        (False, "bilinear", "asymmetric", ((4, 4), (8, 8)), "segments"),
+        (False, "nearest", "half_pixel", ((4, 4), (8, 8)), "segments"),
+        (True, "nearest", "half_pixel", ((4, 4), (8, 12)), "block_sums"),
+        (True, "nearest", "asymmetric", ((4, 4), (8, 12)), "block_sums"),
+        (False, "bicubic", "half_pixel", ((4, 4), (8, 8)), "segments"),
+        (True, "lanczos3", "half_pixel", ((4, 4), (8, 8)), "segments"),
+        (False, "bilinear", "align_corners", ((4, 4), (8, 8)), "gather"),
+        (True, "bicubic", "align_corners", ((4, 4), (8, 12)), "gather"),
+        (False, "bilinear", "half_pixel", ((4, 4), (6, 8)), "gather"),
+        (True, "nearest", "half_pixel", ((4, 4), (2, 2)), "gather"),
     ],
 )
 def test_the_route_table(
-    transpose: bool, method: str, factors: tuple[int, ...], expected: str
+    transpose: bool,
+    method: str,
+    coordinates: str,
+    lengths: tuple[tuple[int, ...], tuple[int, ...]],
+    expected: str,
 ) -> None:
-    assert routes.choose(transpose, method, factors) == expected
+    problem = Resampling(method, coordinates, False, *lengths)
+    assert routes.choose(transpose, problem) == expected
 
 
 def test_an_unknown_route_lists_the_routes() -> None:
@@ -153,22 +195,41 @@ def test_an_unknown_route_lists_the_routes() -> None:
         (
             lambda x: upsample(x, size=2, interpolation="bicubic", route="linear_x2"),
             "linear_x2",
-            "'reference', 'segments'.",
+            "'reference', 'gather', 'segments'.",
         ),
         (
             lambda x: upsample(x, size=3, interpolation="bilinear", route="linear_x2"),
             "linear_x2",
-            "'reference', 'segments'.",
+            "'reference', 'gather', 'segments'.",
+        ),
+        (
+            lambda x: upsample(
+                x, size=2, interpolation="bilinear", coordinates="asymmetric", route="linear_x2"
+            ),
+            "linear_x2",
+            "'reference', 'gather', 'segments'.",
+        ),
+        (
+            lambda x: upsample(
+                x, size=2, interpolation="bilinear", coordinates="align_corners", route="segments"
+            ),
+            "segments",
+            "'reference', 'gather'.",
+        ),
+        (
+            lambda x: resize(x, size=(3, 5), route="segments"),
+            "segments",
+            "'reference', 'gather'.",
         ),
         (
             lambda x: upsample(x, size=2, route="block_sums"),
             "block_sums",
-            "'reference', 'segments'.",
+            "'reference', 'gather', 'segments'.",
         ),
         (
             lambda x: upsample_vjp(x, size=2, interpolation="bilinear", route="block_sums"),
             "block_sums",
-            "'reference', 'segments', 'linear_x2'.",
+            "'reference', 'gather', 'segments', 'linear_x2'.",
         ),
     ],
 )

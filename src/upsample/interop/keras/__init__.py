@@ -19,6 +19,13 @@ and trains in Keras::
 
 and a file Keras saves back loads in upsample.  Nothing else in upsample
 imports this module.
+
+`ResizeConv*D` twins take ``coordinates=`` (half_pixel, align_corners,
+asymmetric) as upsample's do.  `UpSampling*D` and `Resizing` are Keras's own
+classes: upsample writes them as ``keras.layers.*``, which Keras runs natively
+while their arguments are Keras's; one with a convention Keras lacks (or a 1-D
+or 3-D interpolation) keeps that argument in its config, and Keras refuses the
+file, naming it, rather than compute another convention.
 """
 
 from upsample.interop.keras.initializers import ICNR, BilinearUpsampling

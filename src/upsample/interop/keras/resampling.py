@@ -10,10 +10,14 @@ elementwise products and a gather, which every backend differentiates and which
 need no matrix product (a TPU would round those to bfloat16 by default).  The
 numbers are upsample's, up to the order of a float32 sum.
 
-"nearest" with integer factors is a repeat, done as Keras does (`ops.repeat`).
+The coordinate convention (``coordinates=``: half_pixel, Keras's, or
+align_corners, asymmetric) is part of the operator matrix, so a twin computes
+whichever one upsample's layer was given.  "nearest" with integer factors is a
+repeat under every convention upsample accepts for it, done as Keras does
+(`ops.repeat`).
 
-A twin for another 1-D operator (a coordinate convention, an arbitrary output
-size) passes a different matrix to `operator_taps`; nothing else changes.
+A twin for another 1-D operator (an arbitrary output size) passes a different
+matrix to `operator_taps`; nothing else changes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from numpy.typing import NDArray
 
 from upsample.interop.keras import shapes
 from upsample.interop.keras_import import import_keras
-from upsample.ops.resampling import reference
+from upsample.ops.resampling import HALF_PIXEL, reference
 
 keras = import_keras()
 ops = keras.ops
@@ -57,9 +61,9 @@ def operator_taps(matrix: NDArray[np.float64]) -> Table:
 
 
 @functools.lru_cache(maxsize=256)
-def upsampling_taps(interpolation: str, length: int, factor: int) -> Table:
-    """The table of ``UpSampling*D(factor, interpolation)`` along an axis of `length`."""
-    return operator_taps(reference.matrix(interpolation, length, factor))
+def upsampling_taps(interpolation: str, coordinates: str, length: int, factor: int) -> Table:
+    """The table of ``UpSampling*D(factor, interpolation, coordinates)`` along an axis."""
+    return operator_taps(reference.matrix(interpolation, length, factor * length, coordinates))
 
 
 def resample_axis(x: Any, axis: int, table: tuple[NDArray[np.int32], NDArray[np.float32]]) -> Any:
@@ -77,9 +81,14 @@ def resample_axis(x: Any, axis: int, table: tuple[NDArray[np.int32], NDArray[np.
 
 
 def upsample(
-    x: Any, *, size: tuple[int, ...], interpolation: str, data_format: str = "channels_last"
+    x: Any,
+    *,
+    size: tuple[int, ...],
+    interpolation: str,
+    coordinates: str = HALF_PIXEL,
+    data_format: str = "channels_last",
 ) -> Any:
-    """``UpSampling{1,2,3}D(size, interpolation)`` as upsample computes it, for any rank."""
+    """``UpSampling{1,2,3}D(size, interpolation, coordinates)`` as upsample computes it."""
     axes = shapes.spatial_axes(len(size), data_format)
     for axis, factor in zip(axes, size):
         if factor == 1:
@@ -93,5 +102,5 @@ def upsample(
                 f"Interpolation {interpolation!r} needs known spatial lengths; axis {axis} of "
                 f"the input has none (shape {x.shape})."
             )
-        x = resample_axis(x, axis, upsampling_taps(interpolation, length, factor))
+        x = resample_axis(x, axis, upsampling_taps(interpolation, coordinates, length, factor))
     return x

@@ -204,7 +204,7 @@ class SubPixelConv(UpsamplingConv):
 
 
 class ResizeConv(UpsamplingConv):
-    """Resize by `size` with `interpolation`, then convolve."""
+    """Resize by `size` with `interpolation` under `coordinates`, then convolve."""
 
     def __init__(
         self,
@@ -212,16 +212,22 @@ class ResizeConv(UpsamplingConv):
         kernel_size: Any,
         size: Any = 2,
         interpolation: str = "nearest",
+        coordinates: str = resampling.HALF_PIXEL,
         padding: str = "same",
         **kwargs: Any,
     ) -> None:
         self.size = normalize_tuple(size, self.rank, "size")
         self.interpolation = resampling.check_interpolation(interpolation)
+        self.coordinates = resampling.check_coordinates(coordinates, self.interpolation)
         super().__init__(filters, kernel_size, padding=padding, **kwargs)
 
     def call(self, inputs: Any) -> Any:
         resized = upsample(
-            inputs, size=self.size, interpolation=self.interpolation, data_format=self.data_format
+            inputs,
+            size=self.size,
+            interpolation=self.interpolation,
+            coordinates=self.coordinates,
+            data_format=self.data_format,
         )
         return self.activation(self._convolve(resized))
 
@@ -229,7 +235,10 @@ class ResizeConv(UpsamplingConv):
         return self._conv_output_shape(scaled_shape(input_shape, self.size, self.data_format))
 
     def _upsampling_config(self) -> dict[str, Any]:
-        return {"size": self.size, "interpolation": self.interpolation}
+        config: dict[str, Any] = {"size": self.size, "interpolation": self.interpolation}
+        if self.coordinates != resampling.HALF_PIXEL:  # as upsample's: only when not Keras's
+            config["coordinates"] = self.coordinates
+        return config
 
 
 @twin_of(upsample_layers.SubPixelConv1D)

@@ -233,6 +233,7 @@ def _is_copy(terms: tuple[Term, ...]) -> bool:
 def _plan(
     transpose: bool,
     method: str,
+    coordinates: str,
     source_shape: tuple[int, ...],
     factors: tuple[int, ...],
     dtype: np.dtype,
@@ -262,7 +263,9 @@ def _plan(
         lo, hi = b.r0, b.r1
         segments_0: tuple[Segment, ...] = ()
         if 0 in active:
-            segments_0, lo, hi = restrict(segments_of(method, narrow[0], factors[0]), b.r0, b.r1)
+            segments_0, lo, hi = restrict(
+                segments_of(method, narrow[0], factors[0], coordinates), b.r0, b.r1
+            )
         shape = [b.n1 - b.n0, source_scale * (hi - lo), *spatial[1:], channels]
         passes = []
         for a in order:
@@ -272,7 +275,8 @@ def _plan(
             if a == 0:
                 segments, rows = segments_0, b.r1 - b.r0
             else:
-                segments, rows = segments_of(method, narrow[a], factors[a]), narrow[a]
+                segments = segments_of(method, narrow[a], factors[a], coordinates)
+                rows = narrow[a]
             key = (a, split, b.r0 if a == 0 else None, b.r1 if a == 0 else None)
             if key not in compiled:
                 compiled[key] = _compile(segments, split, rows, f_target, dtype)
@@ -291,16 +295,24 @@ def _plan(
 def resample(
     transpose: bool,
     method: str,
+    coordinates: str,
     source: Array,
     factors: tuple[int, ...],
     target_shape: tuple[int, ...],
     threads: bool,
 ) -> Array:
     """Upsample (or, `transpose`, the transposed operator) the canonical ``(B, *spatial, P)``
-    `source` by `factors` into a new array of `target_shape`."""
+    `source` by `factors` into a new array of `target_shape`, in a polyphase convention
+    (`weights.POLYPHASE`)."""
     out = new_array(target_shape, source.dtype)
     chunks = _plan(
-        transpose, method, source.shape, factors, source.dtype, tuning.RESAMPLE_CHUNK_BYTES
+        transpose,
+        method,
+        coordinates,
+        source.shape,
+        factors,
+        source.dtype,
+        tuning.RESAMPLE_CHUNK_BYTES,
     )
     if not threads or len(chunks) == 1:
         for chunk in chunks:

@@ -17,7 +17,9 @@ replicated as in PyTorch.
 For an integer factor, output ``o = f * i + p`` samples at ``i + d_p`` with
 ``d_p = (2p + 1 - f) / (2f)``, so phase ``p`` uses the same offsets ``k`` (input
 ``i + k``) and weights at every row ``i``, except near the borders where some
-taps are dropped: the operator is polyphase.
+taps are dropped: the operator is polyphase.  So it is with the asymmetric
+convention (`coordinates`), ``d_p = p / f``; not with align_corners, whose
+samples are spaced by ``(n - 1) / (f n - 1)``, which depends on the length.
 
 Precision: JAX evaluates ``s_o`` and the kernels in float32.  For factors that are
 powers of two ``s_o`` is exact in float32 and JAX's weights equal ours to float32
@@ -35,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from upsample.ops.resampling.coordinates import ASYMMETRIC, HALF_PIXEL
 
 Float64Array = NDArray[np.float64]
 
@@ -82,20 +86,30 @@ Tap = tuple[int, float]
 Term = tuple[tuple[int, int], float]
 
 
+# The polyphase conventions: d_p = numerator(p, f) / (2 f), exactly.
+_PHASE_NUMERATORS: dict[str, Callable[[int, int], int]] = {
+    HALF_PIXEL: lambda p, f: 2 * p + 1 - f,
+    ASYMMETRIC: lambda p, f: 2 * p,
+}
+POLYPHASE = tuple(_PHASE_NUMERATORS)
+
+
 @functools.lru_cache(maxsize=256)
-def phase_taps(method: str, factor: int) -> tuple[tuple[Tap, ...], ...]:
+def phase_taps(method: str, factor: int, coordinates: str) -> tuple[tuple[Tap, ...], ...]:
     """Per phase ``p``, the unnormalised taps ``(k, kernel(|d_p - k|))`` with a non-zero weight.
 
     Every kernel is interpolating (1 at distance 0, exactly 0 at the other
     integers; JAX relies on it to skip axes of factor 1): taps at a non-zero
-    integer distance are dropped instead of carrying rounding noise.
+    integer distance are dropped instead of carrying rounding noise.  Nearest
+    copies input ``i`` in both polyphase conventions (``floor((o + 0.5) / f)``
+    and ``floor(o / f)`` are both ``o // f``).
     """
     if method == NEAREST:
         return tuple(((0, 1.0),) for _ in range(factor))
     radius, kernel = KERNELS[method]
     phases = []
     for p in range(factor):
-        numerator = 2 * p + 1 - factor  # d_p = numerator / (2 f), exactly
+        numerator = _PHASE_NUMERATORS[coordinates](p, factor)
         taps = []
         for k in range(-radius, radius + 1):
             twice = abs(numerator - 2 * factor * k)  # 2 f |d_p - k|, an integer
@@ -144,37 +158,43 @@ def _segments(phase: int, rows: list[tuple[Term, ...]]) -> list[Segment]:
 
 
 @functools.lru_cache(maxsize=256)
-def _forward_rows(method: str, length: int, factor: int) -> tuple[tuple[tuple[Tap, ...], ...], ...]:
+def _forward_rows(
+    method: str, length: int, factor: int, coordinates: str
+) -> tuple[tuple[tuple[Tap, ...], ...], ...]:
     """``rows[p][i]``: the normalised taps of output ``f * i + p``.
 
-    Every sample position lies strictly inside ``(-0.5, n - 0.5)`` when upsampling,
-    so JAX's zeroing of outside samples never applies.
+    No output is zeroed for lying outside the input (`reference`): samples past the
+    last centre read the last pixel.
     """
     return tuple(
         tuple(_normalised(taps, i, length) for i in range(length))
-        for taps in phase_taps(method, factor)
+        for taps in phase_taps(method, factor, coordinates)
     )
 
 
 @functools.lru_cache(maxsize=256)
-def forward_segments(method: str, length: int, factor: int) -> tuple[Segment, ...]:
+def forward_segments(
+    method: str, length: int, factor: int, coordinates: str
+) -> tuple[Segment, ...]:
     """The upsampling operator (narrow source, one phase -> wide target, `factor` phases)."""
     found = []
-    for p, rows in enumerate(_forward_rows(method, length, factor)):
+    for p, rows in enumerate(_forward_rows(method, length, factor, coordinates)):
         terms = [tuple(((0, k), w) for k, w in taps) for taps in rows]
         found += _segments(p, terms)
     return tuple(found)
 
 
 @functools.lru_cache(maxsize=256)
-def transpose_segments(method: str, length: int, factor: int) -> tuple[Segment, ...]:
+def transpose_segments(
+    method: str, length: int, factor: int, coordinates: str
+) -> tuple[Segment, ...]:
     """The transposed operator (wide source, `factor` phases -> narrow target, one phase).
 
     Input ``j`` receives ``w * grad[f * i + p]`` from every output ``f * i + p``
     whose taps include ``j``.
     """
     gathered: list[list[Term]] = [[] for _ in range(length)]
-    for p, rows in enumerate(_forward_rows(method, length, factor)):
+    for p, rows in enumerate(_forward_rows(method, length, factor, coordinates)):
         for i, taps in enumerate(rows):
             for k, w in taps:
                 gathered[i + k].append(((p, -k), w))
