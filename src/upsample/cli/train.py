@@ -25,6 +25,8 @@ examples:
   upsample train ae-transpose --epochs 5 --output runs/transpose
   upsample train ae-transpose --epochs 10 --output runs/transpose --resume
       carry the same run on to epoch 10, on the same images
+  upsample train ae-transpose --epochs 25 --output runs/transpose --resume --engine keras
+      and on to epoch 25 with Keras 3 on every device it sees (pip install "upsample[keras]")
 
 The run folder gets config.json, history.json, history.csv, model.keras,
 summary.txt, loss.png, reconstructions.png and result.json. An interrupted run
