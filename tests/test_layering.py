@@ -29,6 +29,10 @@ LOCAL_IMPORTS_ALLOWED = {
     ("cli/compare_autoencoders.py", "upsample.cli.compare_report"): "matplotlib is slow to import",
     ("cli/demo.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("cli/training.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("cli/gan_training.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("cli/gan_training.py", "upsample.reports.gan_plots"): "matplotlib is slow to import",
+    ("cli/compare_generators.py", "upsample.reports.plots"): "matplotlib is slow to import",
+    ("cli/compare_generators.py", "upsample.reports.gan_plots"): "matplotlib is slow to import",
     ("cli/explain.py", "upsample.reports.plots"): "matplotlib is slow to import",
     ("config.py", "upsample.dtype_policies"): "keras.config.dtype_policy, whose module "
     "reads floatx from config",

@@ -10,8 +10,14 @@ import pytest
 from upsample.callbacks import DivergenceError, TerminateOnDivergence
 
 
-def run(watch: TerminateOnDivergence, d_losses: list[float], per_epoch: int = 100) -> Any:
-    """Feed `d_losses` step by step (g_loss 1.0) until the watch stops the model."""
+def run(
+    watch: TerminateOnDivergence,
+    d_losses: list[float],
+    per_epoch: int = 100,
+    g_losses: list[float] | None = None,
+) -> Any:
+    """Feed `d_losses` and `g_losses` (default: 1.0) step by step until the watch stops the
+    model."""
     model = SimpleNamespace(last_step={}, stop_training=False, divergence=None)
     watch.set_model(model)
     watch.on_train_begin()
@@ -19,7 +25,7 @@ def run(watch: TerminateOnDivergence, d_losses: list[float], per_epoch: int = 10
         epoch, step = divmod(i, per_epoch)
         if step == 0:
             watch.on_epoch_begin(epoch)
-        model.last_step = {"d_loss": d_loss, "g_loss": 1.0}
+        model.last_step = {"d_loss": d_loss, "g_loss": 1.0 if g_losses is None else g_losses[i]}
         watch.on_train_batch_end(step)
         if model.stop_training:
             break
@@ -39,6 +45,18 @@ def test_the_epoch_and_step_are_where_it_happened() -> None:
     model = run(watch, [0.7] * 5 + [0.0, 0.0], per_epoch=3)
     assert (model.divergence.epoch, model.divergence.step) == (2, 0)
     assert model.divergence.describe().startswith("Epoch 3, step 1: the GAN diverged (d_loss <=")
+
+
+def test_a_dead_discriminator_is_a_generator_loss_stuck_near_0() -> None:
+    # A saturated discriminator calls every fake real: the generator's loss sits at
+    # Keras's clipping floor, -log(1 - 1e-7) ~ 1.2e-7, while the discriminator's is large.
+    watch = TerminateOnDivergence(patience=3, min_g_loss=0.05)
+    g_losses = [0.01, 0.7, 1.2e-7, 0.0, 0.05, 0.9]
+    model = run(watch, [8.0] * len(g_losses), g_losses=g_losses)
+    assert (model.divergence.epoch, model.divergence.step) == (0, 4)
+    assert model.divergence.reason == (
+        "g_loss <= 0.05 for 3 steps in a row: the discriminator takes every fake for real"
+    )
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
@@ -76,6 +94,10 @@ def test_bad_arguments_and_a_model_that_is_not_a_gan() -> None:
         ValueError, match=r"`min_d_loss` must be a number. Received: min_d_loss='0'"
     ):
         TerminateOnDivergence(min_d_loss="0")  # type: ignore[arg-type]
+    with pytest.raises(
+        ValueError, match=r"`min_g_loss` must be a number. Received: min_g_loss=None"
+    ):
+        TerminateOnDivergence(min_g_loss=None)  # type: ignore[arg-type]
     watch = TerminateOnDivergence()
     watch.set_model(SimpleNamespace(stop_training=False))
     with pytest.raises(

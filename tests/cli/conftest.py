@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from cli.helpers import Run
+from upsample.cli import gan_training
 from upsample.cli.main import main
 from upsample.datasets import _files, mnist
+from upsample.quality import ClassifierSettings
 
 
 def _network_down(url: str, timeout: float) -> object:
@@ -54,3 +56,14 @@ def small_npz(tmp_path: Path) -> Path:
     path = tmp_path / "small-mnist.npz"
     np.savez(path, **arrays)  # type: ignore[arg-type]
     return path
+
+
+@pytest.fixture
+def small_gan_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GAN runs score 64 samples with a one-epoch, few-filter classifier: seconds, not minutes."""
+    monkeypatch.setattr(gan_training, "SCORED_SAMPLES", 64)
+    monkeypatch.setattr(
+        gan_training,
+        "CLASSIFIER",
+        ClassifierSettings(epochs=1, batch_size=32, filters=(4, 8), features=16),
+    )

@@ -66,6 +66,7 @@ def test_the_default_six_decoders_end_to_end(run: Run, tmp_path: Path) -> None:
 
     results = json.loads((folder / "results.json").read_text())
     assert results["budget"]["steps"] == 2 and results["budget"]["batch_size"] == 32
+    assert results["budget"]["learning_rate"] == 0.001  # Keras's Adam default
     assert [m["model"] for m in results["models"]] == names
     for model in results["models"]:
         assert [point["step"] for point in model["curve"]][:1] == [0]

@@ -128,3 +128,11 @@ def test_an_unknown_engine_is_refused(run: Run) -> None:
     code, _, err = run("train", "ae-upsampling", "--engine", "torch")
     assert code == 2
     assert "--engine" in err and "'torch'" in err
+
+
+def test_gans_train_on_the_numpy_engine_only(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("train", "generator-upsampling-28", "--engine", "keras", "-o", "g")
+    assert code == 2 and "--engine keras does not apply to generator-upsampling-28" in err
+    code, _, err = run("compare", "--task", "generator", "--engine", "keras", "-o", "c")
+    assert code == 2 and "--engine does not apply to --task generator" in err
+    assert not (tmp_path / "g").exists() and not (tmp_path / "c").exists()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shlex
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from cli.helpers import TINY, Run
-from upsample.cli import common, training
+from cli.helpers import TINY, Run, carry_on, interrupt_at_batch
+from upsample.cli import common
 from upsample.datasets import mnist
 
 
@@ -115,43 +114,16 @@ def test_a_data_file_that_is_gone_is_named(run: Run, small_npz: Path) -> None:
     assert f"--data: No such MNIST file: {small_npz}" in err
 
 
-def _interrupt_at_batch(monkeypatch: pytest.MonkeyPatch, epoch: int, batch: int) -> None:
-    """Ctrl-C during training, once: a KeyboardInterrupt at that batch of that epoch (0-based)."""
-    seen = {"epoch": -1, "interrupted": False}
-    begin, end = training.Timer.on_epoch_begin, training.Timer.on_train_batch_end
-
-    def on_epoch_begin(self: Any, index: int, logs: Any = None) -> None:
-        seen["epoch"] = index
-        begin(self, index, logs)
-
-    def on_train_batch_end(self: Any, index: int, logs: Any = None) -> None:
-        if (seen["epoch"], index) == (epoch, batch) and not seen["interrupted"]:
-            seen["interrupted"] = True
-            raise KeyboardInterrupt
-        end(self, index, logs)
-
-    monkeypatch.setattr(training.Timer, "on_epoch_begin", on_epoch_begin)
-    monkeypatch.setattr(training.Timer, "on_train_batch_end", on_train_batch_end)
-
-
-def _carry_on(err: str) -> list[str]:
-    """The arguments of the command that the interrupt message says carries the run on."""
-    (hint,) = [line for line in err.splitlines() if "To carry on: " in line]
-    command = shlex.split(hint.split("To carry on: ", 1)[1])
-    assert command[0] == "upsample"
-    return command[1:]
-
-
 def test_an_interrupt_in_the_first_epoch_leaves_a_resumable_run(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _interrupt_at_batch(monkeypatch, epoch=0, batch=2)
+    interrupt_at_batch(monkeypatch, epoch=0, batch=2)
     code, _, err = run("train", "ae-upsampling", *TINY[:4], "--epochs", "2", "-o", "my run")
     assert code == 130
     folder = tmp_path / "my run"
     assert _json(folder / "history.json") == {}
     assert (folder / "model.keras").is_file()
-    argv = _carry_on(err)
+    argv = carry_on(err)
     assert argv[:5] == ["train", "ae-upsampling", "--output", "my run", "--resume"]
     assert " ".join(argv).count("--data sample --limit 200") == 1
     code, out, err = run(*argv)
@@ -163,13 +135,13 @@ def test_an_interrupt_in_the_first_epoch_leaves_a_resumable_run(
 def test_the_hint_after_a_later_epoch_continues_on_the_same_images(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_npz: Path
 ) -> None:
-    _interrupt_at_batch(monkeypatch, epoch=1, batch=0)
+    interrupt_at_batch(monkeypatch, epoch=1, batch=0)
     code, _, err = run(
         "train", "ae-upsampling", "--data", str(small_npz), "--limit", "100", "--epochs", "3",
         "--validation-split", "0.3", "--seed", "5", "-o", "r",
     )  # fmt: skip
     assert code == 130
-    code, out, err = run(*_carry_on(err))
+    code, out, err = run(*carry_on(err))
     assert code == 0, err
     config = _json(tmp_path / "r" / "config.json")
     assert config["data"]["location"] == str(small_npz)

@@ -42,3 +42,11 @@ def test_a_report_without_a_models_table_or_details() -> None:
     report = Report(title="T", intro="I")
     assert report.markdown() == "# T\n\nI\n"
     assert "<table>" not in report.html() and "Run details" not in report.html()
+
+
+def test_a_gif_figure_is_embedded_as_a_gif(tmp_path: Path) -> None:
+    animation = tmp_path / "samples.gif"
+    animation.write_bytes(b"GIF89a")
+    report = Report(title="T", intro="I", figures=[Figure(animation, "Animated")])
+    assert "![Animated](samples.gif)" in report.markdown()
+    assert 'src="data:image/gif;base64,R0lGODlh"' in report.html()  # base64 of b"GIF89a"

@@ -8,6 +8,7 @@ import pytest
 from upsample import zoo
 from upsample.layers import Conv2D, Dense, Dropout, Flatten, LeakyReLU
 from upsample.models import GAN
+from upsample.utils import set_random_seed
 from upsample.zoo.discriminators import dcgan_discriminator, discriminator_10, discriminator_28
 
 # Conv2D 3*3*1*64 + 64, Conv2D 3*3*64*128 + 128, Dense 7*7*128 + 1.
@@ -58,6 +59,7 @@ def test_outputs_are_probabilities(rng: np.random.Generator) -> None:
         ("generator-transpose", PARAMETERS_10),
         ("generator-upsampling-28", PARAMETERS_28),
         ("generator-transpose-28", PARAMETERS_28),
+        ("generator-sub-pixel-28", PARAMETERS_28),
     ],
 )
 def test_every_generator_has_a_compiled_gan(name: str, parameters: int) -> None:
@@ -82,3 +84,19 @@ def test_an_autoencoder_has_no_gan() -> None:
         ValueError, match="'ae-transpose' is not a GAN generator \\(its task is 'autoencoder'\\)"
     ):
         zoo.get("ae-transpose").gan()
+
+
+def test_every_28x28_generator_meets_the_same_initial_discriminator() -> None:
+    """After the same seed, whatever the generator: what `compare --task generator` relies on."""
+    names = [name for name in zoo.names("generator") if name.endswith("-28")]
+    states = []
+    for name in names:
+        set_random_seed(3)
+        gan = zoo.get(name).gan(seed=0)
+        (dropout,) = [layer for layer in gan.discriminator.layers if isinstance(layer, Dropout)]
+        states.append((gan.discriminator.get_weights(), dropout._rng.bit_generator.state))
+    first_weights, first_stream = states[0]
+    for weights, stream in states[1:]:
+        for ours, theirs in zip(weights, first_weights, strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+        assert stream == first_stream

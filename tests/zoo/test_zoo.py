@@ -12,7 +12,8 @@ from upsample.ops import conv, upsample
 from upsample.optimizers import Adam
 
 # Parameter counts printed by the seeds' model.summary() (and for the 28x28
-# pair, 100*6272+6272 + 3*3*128*128+128 + 3*3*128+1).
+# pair, 100*6272+6272 + 3*3*128*128+128 + 3*3*128+1; the sub-pixel one has
+# 3*3*32*4+4 for its last step).
 PARAMETERS = {
     "ae-upsampling": 1_393,
     "ae-transpose": 12_785,
@@ -25,6 +26,7 @@ PARAMETERS = {
     "generator-transpose": 324_353,
     "generator-upsampling-28": 782_209,
     "generator-transpose-28": 782_209,
+    "generator-sub-pixel-28": 100 * 6272 + 6272 + 3 * 3 * 128 * 128 + 128 + 3 * 3 * 32 * 4 + 4,
 }
 OUTPUT_SHAPES = {
     "ae-upsampling": (None, 28, 28, 1),
@@ -35,6 +37,7 @@ OUTPUT_SHAPES = {
     "generator-transpose": (None, 10, 10, 1),
     "generator-upsampling-28": (None, 28, 28, 1),
     "generator-transpose-28": (None, 28, 28, 1),
+    "generator-sub-pixel-28": (None, 28, 28, 1),
 }
 
 
@@ -46,7 +49,7 @@ def test_names_are_the_registry() -> None:
         "ae-sub-pixel",
         "ae-resize-conv",
     ]
-    assert len(zoo.names("generator")) == 4
+    assert len(zoo.names("generator")) == 5
 
 
 @pytest.mark.parametrize("name", list(PARAMETERS))
@@ -120,7 +123,7 @@ def test_hyperparameters_are_keyword_overrides() -> None:
 
 def test_generators_map_latent_vectors_to_images(rng: np.random.Generator) -> None:
     z = rng.standard_normal((2, 100)).astype("float32")
-    for name in ("generator-upsampling-28", "generator-transpose-28"):
+    for name in ("generator-upsampling-28", "generator-transpose-28", "generator-sub-pixel-28"):
         images = zoo.get(name).build().predict(z, verbose=0)
         assert images.shape == (2, 28, 28, 1)
         assert ((images >= 0) & (images <= 1)).all()  # the sigmoid, for [0, 1] MNIST
@@ -176,3 +179,17 @@ def test_sub_pixel_decoder_starts_as_convolutions_and_nearest_upsampling(
     kernel = layer.kernel.value[..., : layer.filters]  # DCR: phase 0 is the first filters
     expected = upsample(np.maximum(conv(x, kernel, padding="same"), 0), size=2)
     np.testing.assert_allclose(layer(x), expected, rtol=1e-6, atol=1e-7)
+
+
+def test_sub_pixel_generator_starts_as_convolutions_and_nearest_upsampling(
+    rng: np.random.Generator,
+) -> None:
+    model = zoo.get("generator-sub-pixel-28").build()
+    first, last = model.layers[2:]
+    assert isinstance(first, SubPixelConv2D) and isinstance(last, SubPixelConv2D)
+    assert isinstance(first.kernel_initializer, ICNR)
+    assert first.kernel.value.shape == (3, 3, 128, 128)  # the other generators' kernel
+    x = rng.random((2, 14, 14, 32)).astype(np.float32)
+    kernel = last.kernel.value[..., :1]  # DCR: phase 0 is the first output channel
+    expected = 1 / (1 + np.exp(-upsample(conv(x, kernel, padding="same"), size=2)))
+    np.testing.assert_allclose(last(x), expected, rtol=1e-5, atol=1e-6)

@@ -1,6 +1,6 @@
 """`TerminateOnDivergence`: stop a GAN whose training has failed, and say when and why.
 
-Two failures are detected, step by step (`TerminateOnNaN` in spirit):
+Three failures are detected, step by step (`TerminateOnNaN` in spirit):
 
 - a loss that is NaN or infinite;
 - a discriminator that has won: its loss at or below `min_d_loss` for
@@ -10,6 +10,12 @@ Two failures are detected, step by step (`TerminateOnNaN` in spirit):
   discriminator averages about 0 and can go below it, which is why the test
   is "at or below a small number", not "equal to 0".  A balanced GAN sits near
   ``log 2 ~ 0.69`` (Goodfellow et al., 2014).
+- a discriminator that has died: the generator's loss at or below
+  `min_g_loss` for `patience` steps in a row, i.e. every generated image
+  taken for real, step after step.  A discriminator that still learns
+  answers within a few steps; one whose sigmoid saturated (a too large
+  learning rate does it) gets no gradient through Keras's clipped
+  cross-entropy and never answers again.
 
 The model must expose its last step's losses as ``model.last_step`` (a
 ``{"d_loss": ..., "g_loss": ...}`` dictionary, as `upsample.models.GAN` does):
@@ -46,11 +52,13 @@ class DivergenceError(RuntimeError):
 
 
 class TerminateOnDivergence(Callback):
-    """Stop training at a non-finite loss or a discriminator loss stuck near 0.
+    """Stop training at a non-finite loss, or a discriminator or generator loss stuck near 0.
 
     Args:
-        patience: Consecutive steps with ``d_loss <= min_d_loss`` that count as stuck.
+        patience: Consecutive steps with ``d_loss <= min_d_loss`` (or
+            ``g_loss <= min_g_loss``) that count as stuck.
         min_d_loss: The discriminator loss at or below which a step counts.
+        min_g_loss: The generator loss at or below which a step counts.
         raise_error: Raise `DivergenceError` at once instead of setting
             ``model.stop_training``.
 
@@ -60,23 +68,29 @@ class TerminateOnDivergence(Callback):
     """
 
     def __init__(
-        self, patience: int = 100, min_d_loss: float = 0.05, raise_error: bool = False
+        self,
+        patience: int = 100,
+        min_d_loss: float = 0.05,
+        raise_error: bool = False,
+        min_g_loss: float = 0.05,
     ) -> None:
         super().__init__()
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
             raise ValueError(f"`patience` must be a positive int. Received: patience={patience!r}")
-        if isinstance(min_d_loss, bool) or not isinstance(min_d_loss, int | float):
-            raise ValueError(f"`min_d_loss` must be a number. Received: min_d_loss={min_d_loss!r}")
+        for name, value in (("min_d_loss", min_d_loss), ("min_g_loss", min_g_loss)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"`{name}` must be a number. Received: {name}={value!r}")
         self.patience = patience
         self.min_d_loss = float(min_d_loss)
+        self.min_g_loss = float(min_g_loss)
         self.raise_error = raise_error
         self.divergence: Divergence | None = None
         self._epoch = 0
-        self._stuck = 0
+        self._stuck = {"d_loss": 0, "g_loss": 0}
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.divergence = None
-        self._stuck = 0
+        self._stuck = {"d_loss": 0, "g_loss": 0}
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
         self._epoch = epoch
@@ -93,12 +107,14 @@ class TerminateOnDivergence(Callback):
         if bad:
             reason = "non-finite loss: " + ", ".join(bad)
         else:
-            self._stuck = self._stuck + 1 if losses["d_loss"] <= self.min_d_loss else 0
-            if self._stuck >= self.patience:
-                reason = (
-                    f"d_loss <= {self.min_d_loss:g} for {self._stuck} steps in a row: "
-                    "the discriminator has won"
-                )
+            for key, least, verdict in (
+                ("d_loss", self.min_d_loss, "the discriminator has won"),
+                ("g_loss", self.min_g_loss, "the discriminator takes every fake for real"),
+            ):
+                low = key in losses and losses[key] <= least
+                self._stuck[key] = self._stuck[key] + 1 if low else 0
+                if self._stuck[key] >= self.patience and reason is None:
+                    reason = f"{key} <= {least:g} for {self._stuck[key]} steps in a row: {verdict}"
         if reason is None:
             return
         self.divergence = Divergence(self._epoch, batch, reason)

@@ -171,7 +171,7 @@ def check_writable(folder: Path) -> None:
 
 
 class Console:
-    """Messages for the user on stdout, silenced by --quiet; notes on stderr."""
+    """Messages for the user on stdout, silenced by --quiet; notes and errors on stderr."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -183,6 +183,10 @@ class Console:
     def note(self, message: str) -> None:
         if not self.quiet:
             print(message, file=sys.stderr, flush=True)
+
+    def error(self, message: str) -> None:
+        """On stderr even with --quiet: what went wrong, beside a non-zero exit code."""
+        print(message, file=sys.stderr, flush=True)
 
     @property
     def verbose(self) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from upsample.cli import common, compare_autoencoders, engines
+from upsample.cli import common, compare_autoencoders, compare_generators, engines
 from upsample.cli.data import DATA_HELP, data_option
 
 # ------------------------------------------------------------------ the seam for tasks
@@ -22,10 +22,16 @@ from upsample.cli.data import DATA_HELP, data_option
 #   run(args, models, console, folder) -> int    train them with the options below
 #                                                (--steps/--epochs, --batch-size, ...,
 #                                                each None when not given) and write the
-#                                                report into `folder` (checked, created).
+#                                                report into `folder` (checked, created);
+#   DEFAULT_OUTPUT: str                          that folder when --output is not given;
+#   OPTIONS_NOT_TAKEN: dict[str, str]            the options above (by dest) it refuses,
+#                                                each with the reason said to the user.
 # Adding it here makes it `--task NAME` (the first entry is the default); its
 # models and defaults belong in DESCRIPTION below.
-TASKS: dict[str, ModuleType] = {"autoencoder": compare_autoencoders}
+TASKS: dict[str, ModuleType] = {
+    "autoencoder": compare_autoencoders,
+    "generator": compare_generators,
+}
 # ---------------------------------------------------------------------------------------
 
 DEFAULT_DATA = "sample"
@@ -52,6 +58,8 @@ Measured with the defaults (bundled sample, {compare_autoencoders.DEFAULT_STEPS:
 {compare_autoencoders.MEASURED_TIME}.
 
 {compare_autoencoders.MODELS_HELP}
+
+{compare_generators.DESCRIPTION}
 """
 EPILOG = """\
 examples:
@@ -65,13 +73,18 @@ examples:
       all of MNIST (downloaded once), five passes over its 60,000 images
   upsample compare --limit 500 --steps 20 -o /tmp/smoke
       a smoke test
+  upsample compare --task generator
+      the UpSampling2D and the Conv2DTranspose GAN generators, into ./report-generators
+  upsample compare --task generator --models generator-sub-pixel-28 --epochs 1 -o sub
+      one generator, one epoch
 """
 
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "compare",
-        help="train decoders that differ only in their upsampling, and report (start here)",
+        help="train models that differ only in their upsampling (autoencoders; GAN generators "
+        "with --task generator) and report (start here)",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=common.HelpFormatter,
@@ -85,7 +98,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--models",
         metavar="NAMES",
-        help="comma-separated model names (see above), 'all' or 'seeds' (default: all)",
+        help="comma-separated model names (see above), 'all' or 'seeds' (default: all; with "
+        f"--task generator: {','.join(compare_generators.MODELS)})",
     )
     length = parser.add_mutually_exclusive_group()
     length.add_argument(
@@ -93,27 +107,31 @@ def add_parser(commands: Any) -> None:
         type=common.positive_int,
         metavar="N",
         help="optimizer steps per model "
-        f"(default: {compare_autoencoders.DEFAULT_STEPS:,} for autoencoders)",
+        f"(default: {compare_autoencoders.DEFAULT_STEPS:,} for autoencoders; generators "
+        "train whole epochs)",
     )
     length.add_argument(
         "--epochs",
         type=common.positive_int,
         metavar="E",
-        help="train E passes over the training images instead (steps = E x batches per pass)",
+        help="train E passes over the training images instead (steps = E x batches per pass; "
+        f"default: {compare_generators.DEFAULT_EPOCHS} for generators)",
     )
     parser.add_argument(
         "--batch-size",
         type=common.positive_int,
         metavar="N",
         help="images per step, the same for every model "
-        f"(default: {compare_autoencoders.DEFAULT_BATCH_SIZE} for autoencoders)",
+        f"(default: {compare_autoencoders.DEFAULT_BATCH_SIZE} for autoencoders, "
+        f"{compare_generators.DEFAULT_BATCH_SIZE} for generators)",
     )
     parser.add_argument(
         "--learning-rate",
         type=common.positive_float,
-        default=0.001,
         metavar="LR",
-        help="Adam's learning rate",
+        help=f"Adam's learning rate (default: {compare_autoencoders.DEFAULT_LEARNING_RATE:g} for "
+        "autoencoders, DCGAN's 0.0002 for generators, "
+        "both networks)",
     )
     parser.add_argument(
         "--seed",
@@ -135,7 +153,11 @@ def add_parser(commands: Any) -> None:
         help="train on the first N training images only (default: all)",
     )
     engines.add_engine_option(parser)
-    common.add_output_options(parser, "report")
+    common.add_output_options(
+        parser,
+        f"{compare_autoencoders.DEFAULT_OUTPUT}, or {compare_generators.DEFAULT_OUTPUT} with "
+        "--task generator",
+    )
     common.add_quiet(parser)
     parser.set_defaults(run=run)
 
@@ -143,7 +165,13 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     task = TASKS[args.task]
     console = common.Console(args.quiet)
+    for dest, reason in task.OPTIONS_NOT_TAKEN.items():
+        if getattr(args, dest) is not None:
+            option = "--" + dest.replace("_", "-")
+            raise common.UsageError(f"{option} does not apply to --task {args.task}: {reason}")
     models = task.resolve_models(args.models)  # a UsageError before any work
-    folder = common.output_folder(args.output or Path("report"), overwrite=args.overwrite)
+    folder = common.output_folder(
+        args.output or Path(task.DEFAULT_OUTPUT), overwrite=args.overwrite
+    )
     code: int = task.run(args, models, console, folder)
     return code

@@ -48,6 +48,10 @@ from upsample.zoo import comparison
 
 DEFAULT_STEPS = 1200
 DEFAULT_BATCH_SIZE = 32
+DEFAULT_LEARNING_RATE = 0.001
+DEFAULT_OUTPUT = "report"
+# Every option of `compare` applies to autoencoders.
+OPTIONS_NOT_TAKEN: dict[str, str] = {}
 # What the defaults took, measured (see the README): said in --help.
 MEASURED_TIME = (
     "70 to 100 s of CPU time in four runs, 1.5 to 3.5 minutes of wall clock\n"
@@ -221,12 +225,12 @@ def run(
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
     batches = -(-len(digits.train) // batch_size)  # per pass over the training images
     engine = engines.check(
-        args.engine, samples=len(digits.train), batch_size=batch_size, validation_samples=0
+        engines.chosen(args), samples=len(digits.train), batch_size=batch_size, validation_samples=0
     )
     budget = Budget(
         steps=args.epochs * batches if args.epochs else args.steps or DEFAULT_STEPS,
         batch_size=batch_size,
-        learning_rate=args.learning_rate,
+        learning_rate=args.learning_rate or DEFAULT_LEARNING_RATE,
         seed=args.seed,
         train_images=len(digits.train),
         engine=engine,

@@ -27,7 +27,12 @@ HELP = (
 
 
 def add_engine_option(parser: argparse.ArgumentParser, **kwargs: Any) -> None:
-    parser.add_argument("--engine", choices=ENGINES, default="numpy", help=HELP, **kwargs)
+    """``--engine``, None when not given (`chosen` resolves it), so a task can refuse it."""
+    parser.add_argument("--engine", choices=ENGINES, help=HELP + " (default: numpy)", **kwargs)
+
+
+def chosen(args: argparse.Namespace) -> str:
+    return str(args.engine or "numpy")
 
 
 def check(engine: str, *, samples: int, batch_size: int, validation_samples: int) -> dict[str, Any]:

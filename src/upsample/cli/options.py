@@ -54,7 +54,7 @@ def settings_from(args: argparse.Namespace, entry: zoo.ZooModel) -> Settings:
         validation_split=args.validation_split,
         learning_rate=args.learning_rate,
         seed=args.seed,
-        engine=args.engine,
+        engine=engines.chosen(args),
     )
 
 
@@ -70,7 +70,8 @@ def add_training_options(
         action=_Given,
         type=positive_int,
         metavar="N",
-        help="images per gradient step (default: the seed's: ae-upsampling 25, ae-transpose 1000)",
+        help="images per gradient step (default: the seed's: ae-upsampling 25, ae-transpose "
+        "1000; 64 for the generators, as Keras's MNIST DCGAN example)",
     )
     parser.add_argument(
         "--validation-split",
@@ -85,7 +86,8 @@ def add_training_options(
         action=_Given,
         type=positive_float,
         metavar="LR",
-        help="Adam's learning rate (default: the seed's, 0.001)",
+        help="Adam's learning rate (default: the seed's, 0.001; DCGAN's 0.0002 for the "
+        "generators, both networks)",
     )
     parser.add_argument(
         "--seed",

@@ -18,6 +18,7 @@ from typing import Any
 from upsample import zoo
 from upsample.cli.common import Console, UsageError
 from upsample.cli.data import Digits
+from upsample.cli.gan_training import CHECKPOINT
 from upsample.cli.options import given
 from upsample.cli.training import CONFIG_FILE, HISTORY_FILE, MODEL_FILE
 from upsample.reports.files import read_json
@@ -38,14 +39,21 @@ class PreviousRun:
     data: dict[str, Any]  # where its images came from, and their digest
 
 
+def saved_state(folder: Path, entry: zoo.ZooModel) -> Path:
+    """Where a run of `entry` in `folder` keeps what it resumes from: a model, or a GAN
+    checkpoint folder."""
+    return folder / (CHECKPOINT if entry.task == "generator" else MODEL_FILE)
+
+
 def read_run(folder: Path, entry: zoo.ZooModel, epochs: int) -> PreviousRun:
     """The run in `folder`, which `--resume` carries on up to `epochs` epochs in all.
 
     A `UsageError` if there is no such run, it is of another model, or it
     already has `epochs` epochs.
     """
-    if not (folder / MODEL_FILE).is_file():
-        raise UsageError(f"--resume: there is no saved model {folder / MODEL_FILE}")
+    saved = saved_state(folder, entry)
+    if not saved.exists():
+        raise UsageError(f"--resume: there is no saved model {saved}")
     config = _read_record(folder / CONFIG_FILE)
     trained = config.get("model")
     if trained != entry.name:
@@ -58,7 +66,7 @@ def read_run(folder: Path, entry: zoo.ZooModel, epochs: int) -> PreviousRun:
             "on with the same images"
         )
     history = _read_record(folder / HISTORY_FILE)
-    done = len(history.get("loss", []))
+    done = max((len(v) for v in history.values() if isinstance(v, list)), default=0)
     if done >= epochs:
         raise UsageError(
             f"--resume: {folder} already has {done} epoch(s); --epochs {epochs} is the total "
@@ -137,11 +145,12 @@ def command(entry: zoo.ZooModel, folder: Path, args: argparse.Namespace) -> str:
     argv += ["--epochs", str(args.epochs), "--data", str(args.data)]
     if args.limit is not None:
         argv += ["--limit", str(args.limit)]
-    argv += ["--validation-split", str(args.validation_split)]
+    if entry.task != "generator":  # a GAN trains on every image
+        argv += ["--validation-split", str(args.validation_split)]
     if args.batch_size is not None:
         argv += ["--batch-size", str(args.batch_size)]
     argv += ["--seed", str(args.seed)]
-    if args.engine != "numpy":
+    if args.engine not in (None, "numpy"):
         argv += ["--engine", args.engine]
     if args.learning_rate is not None:
         argv += ["--learning-rate", str(args.learning_rate)]

@@ -58,8 +58,8 @@ def training_line(entry: zoo.ZooModel) -> str:
     adam += f"beta_1 {config['beta_1']:g})"
     if entry.epochs is None:
         return (
-            f"Seed {entry.seed} does not train it; DCGAN's settings: batch size "
-            f"{entry.batch_size}, {adam}, {entry.loss.replace('_', ' ')}."
+            f"Seed {entry.seed} does not train it; upsample trains the 28x28 generators as GANs "
+            f"with batch size {entry.batch_size}, DCGAN's {adam}, {entry.loss.replace('_', ' ')}."
         )
     return (
         f"Seed {entry.seed} trains it for {entry.epochs} epochs, batch size "

@@ -107,18 +107,10 @@ def image_rows(
     labels = list(rows)
     if not labels:
         raise ValueError("image_rows needs at least one row.")
-    stacks = [[_two_d(image) for image in rows[label]] for label in labels]
-    columns = len(stacks[0])
-    if any(len(stack) != columns for stack in stacks):
-        raise ValueError("Every row must hold the same number of images.")
-    height, width = stacks[0][0].shape
-    gap = max(1, height // 10)
-    # NaN is drawn in the colour map's "bad" colour (white): the gaps between tiles.
-    tiles = np.full((len(labels) * (height + gap) - gap, columns * (width + gap) - gap), np.nan)
-    for r, stack in enumerate(stacks):
-        for c, image in enumerate(stack):
-            top, left = r * (height + gap), c * (width + gap)
-            tiles[top : top + height, left : left + width] = image
+    tiles = tile([rows[label] for label in labels])
+    columns = len(rows[labels[0]])
+    height, width = _two_d(rows[labels[0]][0]).shape
+    gap = _gap(height)
     figure = _figure(1.2 * columns + 2.4, 1.15 * len(labels) + 0.8)
     axes = figure.subplots()
     shown = _image(axes, tiles, vmin, vmax)
@@ -135,6 +127,35 @@ def image_rows(
     figure.colorbar(shown, ax=axes, shrink=0.8, label="pixel value")
     figure.suptitle(title)
     return figure
+
+
+def tile(rows: Sequence[Sequence[np.ndarray] | np.ndarray]) -> np.ndarray:
+    """Rows of same-sized grey images as one ``(H, W)`` picture, with NaN gaps between them.
+
+    Each row is a sequence (or stack) of ``(h, w)`` or ``(h, w, 1)`` images, all
+    rows as long; the gaps are ``max(1, h // 10)`` pixels and are drawn in the
+    colour map's "bad" colour (white).
+    """
+    stacks = [[_two_d(image) for image in row] for row in rows]
+    if not stacks or not stacks[0]:
+        raise ValueError("tile needs at least one row of at least one image.")
+    columns = len(stacks[0])
+    if any(len(stack) != columns for stack in stacks):
+        raise ValueError("Every row must hold the same number of images.")
+    height, width = stacks[0][0].shape
+    if any(image.shape != (height, width) for stack in stacks for image in stack):
+        raise ValueError("Every image must have the same size.")
+    gap = _gap(height)
+    tiles = np.full((len(stacks) * (height + gap) - gap, columns * (width + gap) - gap), np.nan)
+    for r, stack in enumerate(stacks):
+        for c, image in enumerate(stack):
+            top, left = r * (height + gap), c * (width + gap)
+            tiles[top : top + height, left : left + width] = image
+    return tiles
+
+
+def _gap(height: int) -> int:
+    return max(1, height // 10)
 
 
 def _digit_titles(targets: Sequence[int] | np.ndarray | None) -> list[str] | None:

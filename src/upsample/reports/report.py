@@ -2,9 +2,9 @@
 
 Both are rendered from the same `Report`, so they always say the same thing;
 the HTML embeds its images as base64 ``data:`` URIs, so it can be mailed or
-archived alone.  A report is its title and introduction, an optional table of
-trained models (`Row`, the columns of `HEADER`), figures and notes, then any
-`Section`s (each with its own tables, figures and notes), then the run details.
+archived alone.  A report is its title and introduction, figures and notes,
+then any `Section`s (each with its own tables, figures and notes), then the run
+details.
 """
 
 from __future__ import annotations
@@ -17,53 +17,8 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
-class Row:
-    """One trained model's line in the table."""
-
-    model: str
-    decoder: str
-    parameters: int
-    batch_size: int
-    steps: int
-    final_loss: float | None
-    final_val_loss: float | None
-    seconds: float
-    samples_per_second: float
-
-    def cells(self) -> list[str]:
-        return [
-            self.model,
-            self.decoder,
-            f"{self.parameters:,}",
-            str(self.batch_size),
-            f"{self.steps:,}",
-            format_loss(self.final_loss),
-            format_loss(self.final_val_loss),
-            f"{self.seconds:.1f} s",
-            f"{self.samples_per_second:,.0f}",
-        ]
-
-
-HEADER = [
-    "Model",
-    "Decoder",
-    "Parameters",
-    "Batch size",
-    "Steps",
-    "Final train loss",
-    "Final validation loss",
-    "Training time",
-    "Samples/s",
-]
-
-
-def format_loss(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
-
-
-@dataclass(frozen=True)
 class Figure:
-    """A PNG in the report folder and what it shows."""
+    """A PNG (or an animated GIF) in the report folder and what it shows."""
 
     path: Path
     caption: str
@@ -126,20 +81,14 @@ class Section:
 class Report:
     title: str
     intro: str
-    rows: Sequence[Row] = ()
     figures: Sequence[Figure] = ()
     notes: Sequence[str] = ()
     details: dict[str, str] = field(default_factory=dict)
     sections: Sequence[Section] = ()
 
-    def _models_table(self) -> list[Table]:
-        return [Table(HEADER, [row.cells() for row in self.rows])] if self.rows else []
-
     def markdown(self) -> str:
         """GitHub-flavoured Markdown; images are linked by file name (same folder)."""
         lines = [f"# {self.title}", "", self.intro, ""]
-        for table in self._models_table():
-            lines += table.markdown()
         lines += _figures_markdown(self.figures) + _notes_markdown(self.notes)
         for section in self.sections:
             lines += section.markdown()
@@ -159,7 +108,6 @@ class Report:
             f'<html lang="en"><head><meta charset="utf-8"><title>{e(self.title)}</title>'
             f"<style>{_CSS}</style></head><body>"
             f"<h1>{e(self.title)}</h1><p>{e(self.intro)}</p>"
-            + "".join(table.html() for table in self._models_table())
             + _figures_html(self.figures)
             + _notes_html(self.notes)
             + "".join(section.html() for section in self.sections)
@@ -200,8 +148,13 @@ def _notes_html(notes: Sequence[str]) -> str:
     )
 
 
+# The figures' file types, by suffix: PNG pictures and GIF animations.
+_MEDIA_TYPES = {".png": "image/png", ".gif": "image/gif"}
+
+
 def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    media = _MEDIA_TYPES[path.suffix.lower()]
+    return f"data:{media};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 _CSS = (

@@ -11,6 +11,7 @@ generator-upsampling       001      324,353  GAN generator 100 -> 10x10, UpSampl
 generator-transpose        001      324,353  GAN generator 100 -> 10x10, Conv2DTranspose
 generator-upsampling-28    001      782,209  the same at 28x28 (MNIST), UpSampling2D
 generator-transpose-28     001      782,209  the same at 28x28 (MNIST), Conv2DTranspose
+generator-sub-pixel-28     001      782,212  the same budget, SubPixelConv2D (ICNR)
 =========================  ====  ==========  ==================================================
 
 Each generator's entry pairs it with its discriminator (`discriminators`):
@@ -19,6 +20,7 @@ Each generator's entry pairs it with its discriminator (`discriminators`):
 
 from upsample.zoo.autoencoders import ae_resize_conv, ae_sub_pixel, ae_transpose, ae_upsampling
 from upsample.zoo.generators import (
+    generator_sub_pixel_28,
     generator_transpose,
     generator_transpose_28,
     generator_upsampling,
@@ -32,6 +34,7 @@ __all__ = [
     "ae_sub_pixel",
     "ae_transpose",
     "ae_upsampling",
+    "generator_sub_pixel_28",
     "generator_transpose",
     "generator_transpose_28",
     "generator_upsampling",
