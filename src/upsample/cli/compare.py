@@ -152,7 +152,7 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help="train on the first N training images only (default: all)",
     )
-    engines.add_engine_option(parser)
+    engines.add_engine_option(parser, default=None)
     common.add_output_options(
         parser,
         f"{compare_autoencoders.DEFAULT_OUTPUT}, or {compare_generators.DEFAULT_OUTPUT} with "

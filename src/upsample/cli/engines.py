@@ -26,9 +26,13 @@ HELP = (
 )
 
 
-def add_engine_option(parser: argparse.ArgumentParser, **kwargs: Any) -> None:
-    """``--engine``, None when not given (`chosen` resolves it), so a task can refuse it."""
-    parser.add_argument("--engine", choices=ENGINES, help=HELP + " (default: numpy)", **kwargs)
+def add_engine_option(
+    parser: argparse.ArgumentParser, *, default: str | None, **kwargs: Any
+) -> None:
+    """``--engine``; a `default` of None (`chosen` reads it as numpy) lets a task refuse it."""
+    parser.add_argument(
+        "--engine", choices=ENGINES, default=default, help=HELP + " (default: numpy)", **kwargs
+    )
 
 
 def chosen(args: argparse.Namespace) -> str:

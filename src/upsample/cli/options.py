@@ -96,7 +96,7 @@ def add_training_options(
         default=0,
         help="random seed (weights, shuffling)",
     )
-    engines.add_engine_option(parser, action=_Given)
+    engines.add_engine_option(parser, default="numpy", action=_Given)
     parser.add_argument(
         "--data",
         action=_Given,

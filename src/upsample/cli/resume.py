@@ -150,7 +150,7 @@ def command(entry: zoo.ZooModel, folder: Path, args: argparse.Namespace) -> str:
     if args.batch_size is not None:
         argv += ["--batch-size", str(args.batch_size)]
     argv += ["--seed", str(args.seed)]
-    if args.engine not in (None, "numpy"):
+    if args.engine != "numpy":
         argv += ["--engine", args.engine]
     if args.learning_rate is not None:
         argv += ["--learning-rate", str(args.learning_rate)]
