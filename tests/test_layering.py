@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,11 +108,17 @@ def test_data_flows_one_way(part: str) -> None:
     assert not reached & NEVER_IMPORTS[part], sorted(reached & NEVER_IMPORTS[part])
 
 
-def test_only_interop_imports_interop() -> None:
-    """`upsample.interop` imports Keras (an optional extra): nothing else may depend on it."""
+def test_only_the_command_line_uses_interop() -> None:
+    """`upsample.interop` drives Keras (an optional extra): only ``--engine keras`` uses it."""
     graph = _part_graph()
     users = sorted(part for part in graph if part != "interop" and "interop" in graph[part])
-    assert not users, users
+    assert users == ["cli"]
+
+
+def test_the_command_line_imports_keras_only_when_its_engine_runs() -> None:
+    code = "import sys, upsample.cli.main; print(sorted({'keras', 'jax'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_imports_inside_functions_have_a_reason() -> None:

@@ -102,8 +102,10 @@ def test_options_are_recorded_and_used(run: Run, tmp_path: Path) -> None:
         "validation_split": 0.0,
         "learning_rate": 0.01,
         "seed": 7,
+        "engine": "numpy",
         "initial_epoch": 0,
     }
+    assert config["engine"] == {"engine": "numpy", "devices": {"count": 1, "kinds": {"cpu": 1}}}
     assert set(_json(tmp_path / "r" / "history.json")) == {"loss"}
     assert _json(tmp_path / "r" / "result.json")["steps_this_run"] == 5
 

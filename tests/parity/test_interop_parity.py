@@ -2,11 +2,14 @@
 
 For random configurations of every twin (1-, 2- and 3-D; both channel orders;
 scales and sizes 2-4, per axis too; both data formats; every interpolation of
-`ResizeConv`, under every coordinate convention it takes): a model saved by
-upsample loads in Keras, whose output and gradients (for the input and every
-weight) equal upsample's within float32 rounding; the file Keras saves back has
-upsample's config, and upsample loads from it the same weights and outputs.
-The twins refuse a convention with upsample's message.
+`ResizeConv` and `UpSampling*D`, under every coordinate convention it takes;
+`Resizing` up and down, cropped or padded, in the conventions Keras lacks): a
+model saved by upsample loads in Keras, whose output and gradients (for the
+input and every weight) equal upsample's within float32 rounding; the file Keras
+saves back has upsample's config, and upsample loads from it the same weights
+and outputs.  `UpSampling*D` and `Resizing` reach Keras as its own classes when
+their arguments are Keras's and as the twins otherwise; both forms are among
+the cases.  The twins refuse a convention with upsample's message.
 
 The initializers.  ICNR in Keras: every phase of the kernel is the same
 sub-kernel, exactly, so that a sub-pixel convolution at initialisation is a
@@ -28,7 +31,7 @@ import numpy as np
 import pytest
 
 import upsample.layers as L
-from support.reference import KerasReference, KerasRejected
+from support.reference import KerasReference
 from upsample.initializers import ICNR, BilinearUpsampling
 from upsample.initializers.upsampling_initializers import icnr_sub_kernel_shape
 from upsample.models import Sequential, load_model
@@ -58,14 +61,46 @@ def per_axis(value: int | tuple[int, ...], rank: int) -> tuple[int, ...]:
     return value if isinstance(value, tuple) else (value,) * rank
 
 
+def random_resizing(rng: np.random.Generator, index: int, fmt: str) -> tuple[Any, list[int]]:
+    """A `Resizing` in a convention Keras lacks, up or down, plain, cropped or padded."""
+    interpolation = INTERPOLATIONS[index % len(INTERPOLATIONS)]
+    height, width = (int(n) for n in rng.integers(2, 9, 2))
+    layer = L.Resizing(
+        height,
+        width,
+        interpolation=interpolation,
+        coordinates=ASYMMETRIC
+        if interpolation == "nearest"
+        else convention(interpolation, index % 2),
+        crop_to_aspect_ratio=index % 3 == 1,
+        pad_to_aspect_ratio=index % 3 == 2,
+        fill_value=float(np.round(rng.standard_normal(), 3)),
+        antialias=bool(rng.random() < 0.5),
+        data_format=fmt,
+    )
+    return layer, [int(n) for n in rng.integers(2, 9, 2)]
+
+
 def random_case(kind: str, index: int) -> tuple[Any, tuple[int, ...]]:
     """A layer of `kind` with random arguments, and the input shape (batch included)."""
     rng = np.random.default_rng([index, len(kind)])
     rank = 1 + index % 3
-    fmt = "channels_first" if rng.random() < 0.5 else "channels_last"
+    fmt = "channels_first" if rng.random() < 0.5 and rank > 1 else "channels_last"
     spatial = [int(n) for n in rng.integers(2, 5, rank)]
     common: dict[str, Any] = {"data_format": fmt}
-    if kind in ("DepthToSpace", "SpaceToDepth"):
+    channels = int(rng.integers(1, 4))
+    if kind == "Resizing":
+        layer, spatial = random_resizing(rng, index, fmt)
+    elif kind == "UpSampling":
+        interpolation = INTERPOLATIONS[index % len(INTERPOLATIONS)]
+        layer = getattr(L, f"UpSampling{rank}D")(
+            factors(rng, rank),
+            interpolation=interpolation,
+            # index // 3: every rank meets every convention over the cases.
+            coordinates=convention(interpolation, index // 3),
+            **({} if rank == 1 else common),
+        )
+    elif kind in ("DepthToSpace", "SpaceToDepth"):
         block = factors(rng, rank)
         common.update(block_size=block, order=("DCR", "CRD")[index % 2])
         blocks = per_axis(block, rank)
@@ -89,7 +124,6 @@ def random_case(kind: str, index: int) -> tuple[Any, tuple[int, ...]]:
         )
         if common["padding"] == "valid":
             spatial = [n + 4 for n in spatial]
-        channels = int(rng.integers(1, 4))
         filters = int(rng.integers(1, 4))
         if kind == "SubPixelConv":
             order = ("DCR", "CRD")[index % 2]
@@ -122,12 +156,16 @@ def assert_close(ours: np.ndarray, theirs: np.ndarray, what: str) -> None:
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=2e-6 * scale, err_msg=what)
 
 
-@pytest.mark.parametrize("kind", ["DepthToSpace", "SpaceToDepth", "SubPixelConv", "ResizeConv"])
+@pytest.mark.parametrize(
+    "kind",
+    ["DepthToSpace", "SpaceToDepth", "SubPixelConv", "ResizeConv", "UpSampling", "Resizing"],
+)
 def test_files_run_in_keras_and_come_back(
     keras_reference: KerasReference, tmp_path: Path, kind: str
 ) -> None:
     cases, models = [], []
-    for index in range(CASES_PER_KIND):
+    # 15 UpSampling cases: with `convention(..., index // 3)`, 3-D meets asymmetric.
+    for index in range(15 if kind == "UpSampling" else CASES_PER_KIND):
         clear_session()
         layer, shape = random_case(kind, index)
         model = Sequential([L.Input(shape[1:]), layer])
@@ -143,6 +181,10 @@ def test_files_run_in_keras_and_come_back(
             {"path": str(path), "x": x, "cotangent": cotangent, "saved": str(path) + ".back.keras"}
         )
         models.append(model)
+    if kind == "UpSampling":
+        # Both forms: Keras's own class (Keras's arguments) and the twin (beyond them).
+        modules = {config_of(Path(case["path"]))["config"]["layers"][1]["module"] for case in cases}
+        assert modules == {"keras.layers", "upsample.layers"}
     results = keras_reference(f"{MODULE}:load_run_and_save", cases).output
     for index, (case, model, theirs) in enumerate(zip(cases, models, results, strict=True)):
         what = f"{kind} case {index}: {model.layers[0].get_config()}"
@@ -181,24 +223,23 @@ def test_twins_refuse_a_convention_as_upsample_does(
         assert "coordinates" in message
 
 
-@pytest.mark.parametrize(
-    ("class_name", "kwargs"),
-    [
-        ("UpSampling2D", {"size": 2, "interpolation": "bilinear", "coordinates": ALIGN_CORNERS}),
-        ("Resizing", {"height": 5, "width": 4, "coordinates": ASYMMETRIC}),
-    ],
-)
-def test_keras_with_the_twins_refuses_keras_layers_in_a_convention_it_lacks(
-    keras_reference: KerasReference, tmp_path: Path, class_name: str, kwargs: dict[str, Any]
+def test_keras_models_of_the_twins_load_in_upsample(
+    keras_reference: KerasReference, tmp_path: Path
 ) -> None:
-    """Keras's own classes stay Keras's: no twin computes them in another convention."""
-    path = tmp_path / "convention.keras"
-    Sequential([L.Input((3, 3, 1)), getattr(L, class_name)(**kwargs)]).save(path)
-    assert config_of(path)["config"]["layers"][1]["module"] == "keras.layers"
-    case = {"path": str(path), "x": np.zeros((1, 3, 3, 1), np.float32)}
-    case.update(cotangent=None, saved=str(path) + ".back.keras")
-    with pytest.raises(KerasRejected, match="coordinates"):
-        keras_reference(f"{MODULE}:load_run_and_save", [case])
+    """A model built in Keras from the twins, saved by Keras, runs the same in upsample."""
+    x = np.random.default_rng(5).standard_normal((2, 4, 5, 3)).astype(np.float32)
+    path = tmp_path / "keras_twins.keras"
+    theirs = keras_reference(f"{MODULE}:twins_model_saved", str(path), x).output
+    model = load_model(path)
+    kinds = [
+        (type(layer).__name__, layer.get_config().get("coordinates")) for layer in model.layers
+    ]
+    assert kinds == [
+        ("UpSampling2D", ALIGN_CORNERS),
+        ("Resizing", ASYMMETRIC),
+        ("UpSampling2D", None),
+    ]
+    assert_close(model.predict(x, verbose=0), theirs, "upsample on Keras's file")
 
 
 def icnr_arguments(index: int) -> dict[str, Any]:

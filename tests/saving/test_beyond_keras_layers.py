@@ -1,8 +1,10 @@
-"""`.keras` round trips of the layers and initializers Keras lacks.
+"""`.keras` round trips of the layers and initializers Keras lacks, and of arguments it lacks.
 
 They are saved under their own module with a registered name, ``upsample>Name``:
 the form Keras gives classes registered with ``register_keras_serializable
 (package="upsample")``, so that Keras can load them once such classes exist.
+So is a layer of a class Keras has (`UpSampling2D`, `Resizing`) given arguments
+Keras lacks (a coordinate convention); with Keras's arguments it stays Keras's.
 """
 
 from __future__ import annotations
@@ -127,4 +129,72 @@ def test_a_class_of_the_same_name_from_another_package_is_not_ours() -> None:
     config["module"] = "my_package.layers"
     config["registered_name"] = "my_package>DepthToSpace"
     with pytest.raises(ConfigError, match=r"custom class 'DepthToSpace'.*custom_objects"):
+        deserialize_layer(config)
+
+
+BEYOND_KERAS = [
+    L.UpSampling1D(3, interpolation="linear"),
+    L.UpSampling1D(2, coordinates="asymmetric"),
+    L.UpSampling2D(2, interpolation="bilinear", coordinates="align_corners"),
+    L.UpSampling3D(2, interpolation="trilinear"),
+    L.UpSampling3D((1, 2, 2), coordinates="asymmetric"),
+    L.Resizing(5, 4, coordinates="align_corners"),
+]
+KERAS_ARGUMENTS = [
+    L.UpSampling1D(3),
+    L.UpSampling2D(2, interpolation="bicubic"),
+    L.UpSampling3D(2, coordinates="half_pixel"),
+    L.Resizing(5, 4, interpolation="lanczos3", antialias=True),
+]
+
+
+@pytest.mark.parametrize("layer", BEYOND_KERAS, ids=lambda layer: layer.name)
+def test_keras_classes_with_arguments_keras_lacks_are_saved_as_ours(layer: Any) -> None:
+    config = serialize_layer(layer)
+    name = type(layer).__name__
+    assert (config["module"], config["registered_name"]) == ("upsample.layers", f"upsample>{name}")
+    back = deserialize_layer(config)
+    assert type(back) is type(layer) and back.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("layer", KERAS_ARGUMENTS, ids=lambda layer: layer.name)
+def test_keras_classes_with_keras_arguments_stay_keras(layer: Any) -> None:
+    config = serialize_layer(layer)
+    assert (config["module"], config["registered_name"]) == ("keras.layers", None)
+    assert "coordinates" not in config["config"]
+
+
+def test_a_default_up_sampling_is_keras_s_config() -> None:
+    """The dictionary Keras 3.15 writes for ``keras.layers.UpSampling2D(name="up")``."""
+    config = serialize_layer(L.UpSampling2D(name="up"))
+    config["config"].pop("dtype")
+    assert config == {
+        "module": "keras.layers",
+        "class_name": "UpSampling2D",
+        "config": {
+            "name": "up",
+            "trainable": True,
+            "size": (2, 2),
+            "data_format": "channels_last",
+            "interpolation": "nearest",
+        },
+        "registered_name": None,
+    }
+
+
+def test_both_forms_of_a_convention_load() -> None:
+    """upsample>UpSampling2D (this version) and keras.layers with `coordinates` (earlier ones)."""
+    layer = L.UpSampling2D(2, interpolation="bilinear", coordinates="asymmetric")
+    ours = serialize_layer(layer)
+    earlier = {**ours, "module": "keras.layers", "registered_name": None}
+    for config in (ours, earlier):
+        back = deserialize_layer(config)
+        assert type(back) is L.UpSampling2D and back.coordinates == "asymmetric"
+        assert serialize_layer(back) == ours
+
+
+def test_our_registered_name_is_not_taken_for_a_class_keras_has_without_extras() -> None:
+    config = serialize_layer(L.Dense(2))
+    config.update(module="upsample.layers", registered_name="upsample>Dense")
+    with pytest.raises(ConfigError, match=r"custom class 'Dense'"):
         deserialize_layer(config)

@@ -148,3 +148,20 @@ def construction_errors(cases: list[tuple[str, dict[str, Any]]]) -> list[str | N
         else:
             errors.append(None)
     return errors
+
+
+def twins_model_saved(path: str, x: np.ndarray) -> np.ndarray:
+    """A Keras model of twins in and beyond Keras's conventions, saved to `path`; its output."""
+    keras = _keras()
+    import upsample.interop.keras as twins
+
+    model = keras.Sequential(
+        [
+            keras.Input(x.shape[1:]),
+            twins.UpSampling2D(2, interpolation="bilinear", coordinates="align_corners"),
+            twins.Resizing(5, 7, interpolation="bicubic", coordinates="asymmetric"),
+            twins.UpSampling2D((1, 2)),
+        ]
+    )
+    model.save(path)
+    return np.asarray(model(x))

@@ -59,6 +59,15 @@ class Callback:
         """Called after a training batch; `logs` holds the running epoch averages."""
         self.on_batch_end(batch, logs=logs)
 
+    def reads_weights_after_batch(self) -> bool:
+        """Whether the coming `on_train_batch_end` reads the model's weights (not in Keras).
+
+        When Keras trains an upsample model (`upsample.interop.engine`), the
+        model holds Keras's weights only at the end of each epoch, and after a
+        batch only if a callback says here that it reads them then.
+        """
+        return False
+
     def on_test_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         """Called before a batch of `evaluate` (or of validation within `fit`)."""
 

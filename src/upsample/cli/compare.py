@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from upsample.cli import common, compare_autoencoders, compare_generators
+from upsample.cli import common, compare_autoencoders, compare_generators, engines
 from upsample.cli.data import DATA_HELP, data_option
 
 # ------------------------------------------------------------------ the seam for tasks
@@ -152,6 +152,7 @@ def add_parser(commands: Any) -> None:
         metavar="N",
         help="train on the first N training images only (default: all)",
     )
+    engines.add_engine_option(parser, default=None)
     common.add_output_options(
         parser,
         f"{compare_autoencoders.DEFAULT_OUTPUT}, or {compare_generators.DEFAULT_OUTPUT} with "

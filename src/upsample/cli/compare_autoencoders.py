@@ -37,7 +37,7 @@ from upsample.analysis.model_scores import (
     image_scores,
     upsampling_layers,
 )
-from upsample.cli import common, data
+from upsample.cli import common, data, engines
 from upsample.models import Model
 from upsample.optimizers import Adam
 from upsample.quality.reconstruction import ReconstructionScores, reconstruction_scores
@@ -141,6 +141,7 @@ class Budget:
     learning_rate: float
     seed: int
     train_images: int
+    engine: dict[str, Any]  # what trains them (`engines.check`'s record)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -223,18 +224,22 @@ def run(
     digits = data.load_digits(args.data, args.limit, 0.0, console)
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
     batches = -(-len(digits.train) // batch_size)  # per pass over the training images
+    engine = engines.check(
+        engines.chosen(args), samples=len(digits.train), batch_size=batch_size, validation_samples=0
+    )
     budget = Budget(
         steps=args.epochs * batches if args.epochs else args.steps or DEFAULT_STEPS,
         batch_size=batch_size,
         learning_rate=args.learning_rate or DEFAULT_LEARNING_RATE,
         seed=args.seed,
         train_images=len(digits.train),
+        engine=engine,
     )
     console.say(
         f"Training {len(models)} model(s) on {budget.train_images:,} images for "
         f"{budget.steps:,} steps of {budget.batch_size} ({budget.epochs:.1f} passes) each, "
-        f"Adam {budget.learning_rate:g}, seed {budget.seed}; measuring on "
-        f"{len(digits.test):,} test images"
+        f"Adam {budget.learning_rate:g}, seed {budget.seed}, on {engines.describe(engine)}; "
+        f"measuring on {len(digits.test):,} test images"
     )
     load_before = load_average()
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -285,10 +290,11 @@ def _train_and_measure(
 
     checkpoints = np.linspace(0, budget.steps, CURVE_POINTS + 1).round().astype(int)[1:]
     curve = StepCurve(budget.steps, set(checkpoints.tolist()), held_out_loss, say)
-    set_random_seed(budget.seed)  # the same order of images for every model
-    model.fit(
+    engines.fit(  # the same order of images for every model
+        model,
         digits.train,
-        digits.train,
+        engine=budget.engine["engine"],
+        seed=budget.seed,
         batch_size=budget.batch_size,
         epochs=-(-budget.steps // budget.steps_per_epoch),
         verbose=0,

@@ -27,6 +27,7 @@ DEFAULT_BATCH_SIZE = GAN_BATCH_SIZE
 DEFAULT_OUTPUT = "report-generators"
 OPTIONS_NOT_TAKEN = {
     "steps": "a GAN trains whole epochs (--epochs), its samples scored after each",
+    "engine": "a GAN's step (two networks, each with its optimizer) runs on the NumPy engine only",
 }
 DESCRIPTION = f"""\
 --task generator: seed 001's generators at MNIST's size trained as GANs, by
@@ -77,6 +78,7 @@ def run(
         validation_split=0.0,
         learning_rate=args.learning_rate,  # None: the zoo's, DCGAN's Adam
         seed=args.seed,
+        engine="numpy",
     )
     results = []
     for index, entry in enumerate(entries, start=1):

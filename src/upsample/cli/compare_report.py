@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from upsample.analysis import azimuthal_spectrum, power_spectrum
+from upsample.cli import engines
 from upsample.cli.compare_autoencoders import (
     ARTIFACT_IMAGES,
     CURVE_IMAGES,
@@ -52,6 +53,7 @@ def write(
                 "train_images": budget.train_images,
                 "test_images": len(digits.test),
             },
+            "engine": budget.engine,
             "data": digits.record(),
             "timing": timing,
             "machine": details,
@@ -387,6 +389,7 @@ def _details(
         "Command": args.command_line,
         "Data": f"{digits.source.describe()}; {budget.train_images:,} training images used, "
         f"{len(digits.test):,} test images",
+        "Engine": engines.describe(budget.engine),
         "Total time": f"{timing['wall_seconds']:.0f} s wall clock, {timing['cpu_seconds']:.0f} s "
         f"CPU (all threads), load average {load(timing['load_before'])} before and "
         f"{load(timing['load_after'])} after",

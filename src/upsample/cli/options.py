@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from upsample import zoo
+from upsample.cli import engines
 from upsample.cli.common import fraction, non_negative_int, positive_float, positive_int
 from upsample.cli.data import DATA_HELP, data_option
 
@@ -43,6 +44,7 @@ class Settings:
     validation_split: float
     learning_rate: float | None
     seed: int
+    engine: str
 
 
 def settings_from(args: argparse.Namespace, entry: zoo.ZooModel) -> Settings:
@@ -52,6 +54,7 @@ def settings_from(args: argparse.Namespace, entry: zoo.ZooModel) -> Settings:
         validation_split=args.validation_split,
         learning_rate=args.learning_rate,
         seed=args.seed,
+        engine=engines.chosen(args),
     )
 
 
@@ -93,6 +96,7 @@ def add_training_options(
         default=0,
         help="random seed (weights, shuffling)",
     )
+    engines.add_engine_option(parser, default="numpy", action=_Given)
     parser.add_argument(
         "--data",
         action=_Given,

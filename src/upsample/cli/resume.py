@@ -26,7 +26,7 @@ from upsample.reports.files import read_json
 # A run's images: fixed for its life, so resuming takes them from the run or refuses others.
 DATA_OPTIONS = ("data", "limit", "validation_split")
 # How it trains: the run's unless given again.
-TRAINING_OPTIONS = ("batch_size", "seed")
+TRAINING_OPTIONS = ("batch_size", "seed", "engine")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def adopt_options(args: argparse.Namespace, run: PreviousRun, console: Console) 
             )
         setattr(args, name, recorded)
     for name in TRAINING_OPTIONS:
-        recorded = run.options.get(name)
+        # An option newer than the run's record: the run had its default.
+        recorded = run.options.get(name, getattr(args, name))
         if name not in chosen:
             setattr(args, name, recorded)
         elif getattr(args, name) != recorded:
@@ -149,6 +150,8 @@ def command(entry: zoo.ZooModel, folder: Path, args: argparse.Namespace) -> str:
     if args.batch_size is not None:
         argv += ["--batch-size", str(args.batch_size)]
     argv += ["--seed", str(args.seed)]
+    if args.engine != "numpy":
+        argv += ["--engine", args.engine]
     if args.learning_rate is not None:
         argv += ["--learning-rate", str(args.learning_rate)]
     return shlex.join(argv)

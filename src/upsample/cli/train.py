@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from upsample import zoo
-from upsample.cli import common, data, gan_training, options, resume, training
+from upsample.cli import common, data, engines, gan_training, options, resume, training
 
 DESCRIPTION = """\
 Train a zoo autoencoder on MNIST (images scaled to [0, 1], the image as its own
@@ -34,6 +34,8 @@ examples:
   upsample train ae-transpose --epochs 5 --output runs/transpose
   upsample train ae-transpose --epochs 10 --output runs/transpose --resume
       carry the same run on to epoch 10, on the same images
+  upsample train ae-transpose --epochs 25 --output runs/transpose --resume --engine keras
+      and on to epoch 25 with Keras 3 on every device it sees (pip install "upsample[keras]")
   upsample train generator-transpose-28 --data sample --epochs 5 --output runs/gan
       a GAN on the bundled sample, samples and scores after each epoch
 
@@ -82,6 +84,11 @@ def run(args: argparse.Namespace) -> int:
     generator = entry.task == "generator"
     if generator:
         gan_training.check_trainable(entry)
+        if engines.chosen(args) != "numpy":
+            raise common.UsageError(
+                f"--engine {args.engine} does not apply to {entry.name}: a GAN's step (two "
+                "networks, each with its optimizer) runs on the NumPy engine only"
+            )
         if "validation_split" in options.given(args):
             raise common.UsageError(
                 f"--validation-split does not apply to {entry.name}: a GAN trains on every "

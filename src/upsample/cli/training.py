@@ -2,18 +2,20 @@
 
 A run folder holds::
 
-    config.json          what was asked for and where the data came from
+    config.json          what was asked for, where the data came from, which engine trains
     history.json         {"loss": [...], "val_loss": [...]}, one entry per epoch
     history.csv          the same, one row per epoch
     model.keras          the model with its optimizer state (saved every epoch)
     summary.txt          the model's summary table
     loss.png             the loss curves
     reconstructions.png  eight test digits and their reconstructions
-    result.json          final losses, time, throughput
+    result.json          final losses, time, throughput, the engine that trained it
 
 The model and the history are saved before the first epoch and after every
 epoch, so `--resume` can carry on after an interruption, even one in the first
-epoch.
+epoch.  Both engines (upsample's NumPy code and Keras 3, see
+`upsample.interop.engine`) take epoch ``e``'s images in the order
+``EpochShuffle(seed)`` gives, so a run may change engine when it resumes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 from upsample import zoo
 from upsample.callbacks import CSVLogger, ModelCheckpoint
+from upsample.cli import engines
 from upsample.cli.common import Console
 from upsample.cli.data import Digits, check_sizes
 from upsample.cli.options import Settings
@@ -56,6 +59,7 @@ class RunResult:
     seconds: float
     train_seconds: float
     reconstructions: np.ndarray
+    engine: dict[str, Any]
 
     @property
     def samples_per_second(self) -> float:
@@ -77,6 +81,7 @@ class RunResult:
             "seconds": round(self.seconds, 3),
             "train_seconds": round(self.train_seconds, 3),
             "samples_per_second": round(self.samples_per_second, 1),
+            "engine": self.engine,
         }
 
 
@@ -96,6 +101,12 @@ def train_run(
     `folder` is loaded and trained on from where it stopped.
     """
     train_images, validation_images = check_sizes(len(digits.train), settings.validation_split)
+    engine = engines.check(
+        settings.engine,
+        samples=train_images,
+        batch_size=settings.batch_size,
+        validation_samples=validation_images,
+    )
     resume = previous is not None
     history = previous or {}
     initial_epoch = len(history.get("loss", []))
@@ -114,6 +125,7 @@ def train_run(
                 "train_images": train_images,
                 "validation_images": validation_images,
             },
+            "engine": engine,
             "versions": versions(),
             "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         },
@@ -130,13 +142,16 @@ def train_run(
         f"{what} {entry.name} ({entry.upsampling} decoder, {model.count_params():,} parameters) "
         f"on {train_images:,} images, validating on {validation_images:,}: "
         f"epochs {initial_epoch + 1}-{settings.epochs}, batch size {settings.batch_size}"
+        + ("" if settings.engine == "numpy" else f", with {engines.describe(engine)}")
     )
     timer = Timer()
     csv_log = CSVLogger(folder / "history.csv", append=resume)
     try:
-        model.fit(
+        engine = engines.fit(
+            model,
             digits.train,
-            digits.train,
+            engine=settings.engine,
+            seed=settings.seed,
             epochs=settings.epochs,
             initial_epoch=initial_epoch,
             batch_size=settings.batch_size,
@@ -167,6 +182,7 @@ def train_run(
         seconds=timer.seconds,
         train_seconds=timer.train_seconds,
         reconstructions=reconstructed,
+        engine=engine,
     )
     _write_figures(result, digits, entry.loss)
     write_json(folder / "result.json", result.record())

@@ -8,6 +8,6 @@ upsample loads and runs in Keras once that module is imported.
 device Keras sees (``keras.distribution.DataParallel``) and brings the result
 back.  Both need the optional extra: ``pip install "upsample[keras]"``.
 
-Nothing else in upsample imports this package, and this package imports Keras
-only when one of those two modules is used.
+Only the command line's ``--engine keras`` uses this package inside upsample, and
+it imports Keras only when one of those two modules is used.
 """

@@ -89,11 +89,7 @@ def fit_with_keras(
     Keras is missing.
     """
     shuffle = EpochShuffle(seed)
-    if distribution not in DISTRIBUTIONS:
-        raise ValueError(
-            "The `distribution` must be 'data_parallel' (keras.distribution.DataParallel over "
-            f"every device) or None (one device). Received: distribution={distribution!r}"
-        )
+    _check_distribution(distribution)
     data = model._fit_data(
         x,
         y,
@@ -120,3 +116,39 @@ def fit_with_keras(
         callbacks=callbacks,
         verbose=verbose,
     )
+
+
+def check_keras_fit(
+    *,
+    samples: int,
+    batch_size: int,
+    validation_samples: int = 0,
+    distribution: str | None = "data_parallel",
+) -> dict[str, Any]:
+    """Check, before any work, that `fit_with_keras` can train on `samples` in `batch_size`.
+
+    Imports Keras (an ImportError that says what to install when it is
+    missing), lists the devices and checks that every batch, training and
+    validation (in batches of `batch_size`, as `fit`'s default), splits evenly
+    over them.  Returns the `KerasFit.engine_info` such a fit records.
+    """
+    _check_distribution(distribution)
+    import_keras()
+    from upsample.interop import keras_training
+
+    devices = keras_training.checked_devices(
+        distribution,
+        samples=samples,
+        batch_size=batch_size,
+        validation_samples=validation_samples,
+        validation_batch_size=batch_size,
+    )
+    return keras_training.engine_info(distribution, devices)
+
+
+def _check_distribution(distribution: Any) -> None:
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(
+            "The `distribution` must be 'data_parallel' (keras.distribution.DataParallel over "
+            f"every device) or None (one device). Received: distribution={distribution!r}"
+        )

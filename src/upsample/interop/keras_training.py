@@ -57,18 +57,17 @@ def fit(
     verbose: Any,
 ) -> KerasFit:
     """`engine.fit_with_keras` after its checks."""
-    _join_processes()
+    devices = checked_devices(
+        distribution,
+        samples=len(data.xs[0]),
+        batch_size=data.batch_size,
+        validation_samples=0 if data.validation is None else len(data.validation[0][0]),
+        validation_batch_size=data.validation_batch_size,
+    )
     processes, process = _processes()
-    devices = _devices(distribution)
     batches = Batches(
         len(data.xs[0]), data.batch_size, shuffle, processes=processes, process=process
     )
-    batches.check_devices(len(devices), "batch_size")
-    if data.validation is not None:
-        # Every process validates on all the held-out samples (the mean is the same), in
-        # local batches of validation_batch_size: each splits over the process's devices.
-        validation = Batches(len(data.validation[0][0]), data.validation_batch_size, None)
-        validation.check_devices(len(devices) // processes, "validation batch size")
     scope = (
         # Each process feeds its own share of every batch: Keras must not shard it again.
         keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False).scope()
@@ -101,7 +100,33 @@ def fit(
                 ],
             )
             _bring_back(keras_model, model, weights)
-    return KerasFit(model, dict(model.history.history), _engine_info(distribution, devices))
+    return KerasFit(model, dict(model.history.history), engine_info(distribution, devices))
+
+
+def checked_devices(
+    distribution: str | None,
+    *,
+    samples: int,
+    batch_size: int,
+    validation_samples: int,
+    validation_batch_size: int,
+) -> list[str]:
+    """The devices a fit trains on, once every batch is known to split evenly over them.
+
+    Joins a multi-process run first (see `_join_processes`).
+    """
+    _join_processes()
+    processes, _ = _processes()
+    devices = _devices(distribution)
+    Batches(samples, batch_size, None, processes=processes).check_devices(
+        len(devices), "batch_size"
+    )
+    if validation_samples:
+        # Every process validates on all the held-out samples (the mean is the same), in
+        # local batches of validation_batch_size: each splits over the process's devices.
+        validation = Batches(validation_samples, validation_batch_size, None)
+        validation.check_devices(len(devices) // processes, "validation batch size")
+    return devices
 
 
 class EpochBatches(PyDataset):
@@ -136,7 +161,8 @@ class UpsampleCallbacks(KerasCallback):
     """Runs upsample's `CallbackList` on Keras's training hooks.
 
     With `sync`, the upsample model gets Keras's weights and optimizer state
-    before each ``on_epoch_end`` (a checkpoint saves what Keras reached); a
+    before each ``on_epoch_end`` (a checkpoint saves what Keras reached), and
+    before an ``on_train_batch_end`` that a callback says reads them; a
     callback that stops training (``model.stop_training``) stops Keras's `fit`.
     """
 
@@ -162,6 +188,8 @@ class UpsampleCallbacks(KerasCallback):
         self.callback_list.on_train_batch_begin(batch, _floats(logs))
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if any(callback.reads_weights_after_batch() for callback in self.callback_list.callbacks):
+            _bring_back(self.model, self.upsample_model, self.weights)
         self.callback_list.on_train_batch_end(batch, _floats(logs))
         self._forward_stop()
 
@@ -241,7 +269,7 @@ def _devices(distribution: str | None) -> list[str]:
     return devices if distribution == "data_parallel" else devices[:1]
 
 
-def _engine_info(distribution: str | None, devices: list[str]) -> dict[str, Any]:
+def engine_info(distribution: str | None, devices: list[str]) -> dict[str, Any]:
     """Which engine, backend, distribution, devices, processes and versions trained a model."""
     backend = keras.backend.backend()
     packages = {"jax": ("jax", "jaxlib"), "tensorflow": ("tensorflow",), "torch": ("torch",)}

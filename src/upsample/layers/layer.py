@@ -45,6 +45,11 @@ class Layer:
     """The base class of every layer (and of models)."""
 
     keras_module = "keras.layers"
+    # Where a layer of a class Keras has, given arguments Keras lacks (a coordinate
+    # convention), names its class instead: upsample's module, under the registered name
+    # ``upsample>ClassName`` (its Keras twin's), so that Keras never reads it as its own
+    # class.  None for the classes whose arguments are all Keras's.
+    beyond_keras_module: str | None = None
     # Whether, in training, each sample's outputs depend on that sample alone (and no
     # random draws), so that a batch may be trained in pieces with the same result
     # (`upsample.models.pieces`).  A layer says so: by default a layer may mix samples.

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from upsample.layers.layer import Array, Gradients
+from upsample.layers.up_sampling import coordinates_config
 from upsample.layers.upsampling_conv import UpsamplingConv
 from upsample.ops import resampling
 from upsample.ops.shapes import normalize_tuple
@@ -90,10 +91,11 @@ class ResizeConv(UpsamplingConv):
         return Gradients(dx, result.weights)
 
     def _upsampling_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"size": tuple(self.size), "interpolation": self.interpolation}
-        if self.coordinates != resampling.HALF_PIXEL:  # as UpSampling*D: only when not Keras's
-            config["coordinates"] = self.coordinates
-        return config
+        return {
+            "size": tuple(self.size),
+            "interpolation": self.interpolation,
+            **coordinates_config(self.coordinates),
+        }
 
 
 class ResizeConv1D(ResizeConv):

@@ -10,7 +10,10 @@ transposed operator, then the crop's or pad's adjoint.
 Inputs are a batch ``(N, H, W, C)`` or one image ``(H, W, C)`` (channels-first:
 ``(N, C, H, W)`` or ``(C, H, W)``), as in Keras.  Beyond Keras, ``coordinates=``
 picks the convention that places the samples, as `UpSampling2D`'s; the config
-lists it only when it is not Keras's half-pixel one.
+lists it only when it is not Keras's half-pixel one, and such a layer is saved as
+upsample's own class (``upsample>Resizing``), which Keras loads, as its twin in
+`upsample.interop.keras`, only with that module imported.  `check_arguments` and
+`source_window` are what the twin shares with this layer.
 """
 
 from __future__ import annotations
@@ -23,16 +26,66 @@ import numpy as np
 from upsample import config as upsample_config
 from upsample.layers.affine import check_positive_int
 from upsample.layers.layer import Array, Gradients, Layer
+from upsample.layers.up_sampling import coordinates_config
 from upsample.ops import resampling
 from upsample.ops.shapes import AspectWindow, aspect_ratio_window
 
 Index = tuple[slice, ...]
 
 
+def check_arguments(
+    height: Any,
+    width: Any,
+    interpolation: str,
+    coordinates: str,
+    *,
+    crop_to_aspect_ratio: Any,
+    pad_to_aspect_ratio: Any,
+    fill_mode: Any,
+    fill_value: Any,
+) -> tuple[int, int, str, str]:
+    """``(height, width, interpolation, coordinates)``, checked and canonical, or a ValueError.
+
+    The other arguments are only checked (as Keras's ``ops.image.resize`` does,
+    but at construction).
+    """
+    checked = (
+        check_positive_int(height, "height"),
+        check_positive_int(width, "width"),
+        resampling.check_interpolation(interpolation),
+    )
+    checked_coordinates = resampling.check_coordinates(coordinates, checked[2])
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError(
+            "Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`. "
+            f"Received: crop_to_aspect_ratio={crop_to_aspect_ratio!r}, "
+            f"pad_to_aspect_ratio={pad_to_aspect_ratio!r}"
+        )
+    if fill_mode != "constant":
+        raise ValueError(
+            "Invalid value for argument `fill_mode`. Only `'constant'` is supported. "
+            f"Received: fill_mode={fill_mode!r}"
+        )
+    if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
+        raise ValueError(
+            f"The `fill_value` argument must be a number. Received: fill_value={fill_value!r}"
+        )
+    return (*checked, checked_coordinates)
+
+
+def source_window(layer: Any, height: int, width: int) -> AspectWindow:
+    """The window of a ``(height, width)`` image that `layer` resamples (crop, pad or all)."""
+    mode: Literal["crop", "pad", None] = None
+    if layer.crop_to_aspect_ratio or layer.pad_to_aspect_ratio:
+        mode = "crop" if layer.crop_to_aspect_ratio else "pad"
+    return aspect_ratio_window(height, width, (layer.height, layer.width), mode)
+
+
 class Resizing(Layer):
     """Resize images to ``(height, width)`` with `interpolation`, as ``keras.layers.Resizing``."""
 
     samples_independent = True
+    beyond_keras_module: str = "upsample.layers"
 
     def __init__(
         self,
@@ -49,25 +102,18 @@ class Resizing(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.height = check_positive_int(height, "height")
-        self.width = check_positive_int(width, "width")
-        self.interpolation = resampling.check_interpolation(interpolation)
-        self.coordinates = resampling.check_coordinates(coordinates, self.interpolation)
-        if crop_to_aspect_ratio and pad_to_aspect_ratio:
-            raise ValueError(
-                "Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`. "
-                f"Received: crop_to_aspect_ratio={crop_to_aspect_ratio!r}, "
-                f"pad_to_aspect_ratio={pad_to_aspect_ratio!r}"
-            )
-        if fill_mode != "constant":
-            raise ValueError(
-                "Invalid value for argument `fill_mode`. Only `'constant'` is supported. "
-                f"Received: fill_mode={fill_mode!r}"
-            )
-        if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
-            raise ValueError(
-                f"The `fill_value` argument must be a number. Received: fill_value={fill_value!r}"
-            )
+        self.height, self.width, self.interpolation, self.coordinates = check_arguments(
+            height,
+            width,
+            interpolation,
+            coordinates,
+            crop_to_aspect_ratio=crop_to_aspect_ratio,
+            pad_to_aspect_ratio=pad_to_aspect_ratio,
+            fill_mode=fill_mode,
+            fill_value=fill_value,
+        )
+        if self.coordinates != resampling.HALF_PIXEL:
+            self.keras_module = self.beyond_keras_module
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.fill_mode = fill_mode
@@ -93,12 +139,6 @@ class Resizing(Layer):
     def _first_spatial_axis(self, ndim: int) -> int:
         return ndim - 3 if self.data_format == "channels_last" else ndim - 2
 
-    def _window(self, height: int, width: int) -> AspectWindow:
-        mode: Literal["crop", "pad", None] = None
-        if self.crop_to_aspect_ratio or self.pad_to_aspect_ratio:
-            mode = "crop" if self.crop_to_aspect_ratio else "pad"
-        return aspect_ratio_window(height, width, (self.height, self.width), mode)
-
     # ----------------------------------------------------------------------- computing
 
     def _resize_arguments(self) -> dict[str, Any]:
@@ -112,7 +152,7 @@ class Resizing(Layer):
     def forward(self, inputs: Array, training: bool = False) -> tuple[Array, Any]:
         images = inputs if inputs.ndim == 4 else inputs[None]
         first = self._first_spatial_axis(4)
-        window = self._window(*images.shape[first : first + 2])
+        window = source_window(self, *images.shape[first : first + 2])
         framed = _framed(images, window, first, self.fill_value)
         resized = resampling.resize(
             framed, size=(self.height, self.width), **self._resize_arguments()
@@ -152,9 +192,7 @@ class Resizing(Layer):
             "fill_value": self.fill_value,
             "antialias": self.antialias,
         }
-        if self.coordinates != resampling.HALF_PIXEL:  # beyond Keras: only when not Keras's
-            config["coordinates"] = self.coordinates
-        return config
+        return {**config, **coordinates_config(self.coordinates)}
 
 
 def _overlap(shape: tuple[int, ...], window: AspectWindow, first: int) -> tuple[Index, Index]:

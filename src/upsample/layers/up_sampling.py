@@ -5,7 +5,10 @@ Keras's UpSampling1D and UpSampling3D only repeat; here they also accept an
 convention, ``coordinates="half_pixel"`` (Keras's), ``"align_corners"`` or
 ``"asymmetric"`` (`upsample.ops.resampling.coordinates`).  Keras-valid code never
 sets either, and `get_config` lists them only when they differ from Keras's
-behaviour, so that the files of Keras-valid layers stay loadable by Keras.
+behaviour, so that the files of Keras-valid layers stay Keras's.  A layer that
+uses one is saved as upsample's own class (``upsample>UpSampling2D``), which
+Keras loads, as its twin in `upsample.interop.keras`, only with that module
+imported; the functions below are what the twin shares with these layers.
 """
 
 from __future__ import annotations
@@ -15,13 +18,44 @@ from typing import Any
 from upsample import config as upsample_config
 from upsample.layers.layer import Array, Gradients, Layer
 from upsample.ops import resampling as resample
-from upsample.ops.shapes import normalize_tuple
+from upsample.ops.shapes import normalize_tuple, scaled_shape
+
+
+def coordinates_config(coordinates: str) -> dict[str, str]:
+    """The ``coordinates`` entry of a config: none for Keras's half-pixel convention."""
+    return {} if coordinates == resample.HALF_PIXEL else {"coordinates": coordinates}
+
+
+def beyond_keras(layer: Any) -> bool:
+    """Whether Keras's ``UpSampling{rank}D`` lacks an argument of `layer`.
+
+    That is a coordinate convention other than half-pixel, or an interpolation in
+    1-D or 3-D (Keras's only repeat).
+    """
+    return layer.coordinates != resample.HALF_PIXEL or (
+        layer.rank != 2 and layer.interpolation != "nearest"
+    )
+
+
+def upsampling_config(layer: Any) -> dict[str, Any]:
+    """`layer`'s arguments in its config, after the base ones: Keras's, then those it lacks.
+
+    Keras's ``UpSampling1D`` writes ``size`` as one integer and has no data format;
+    ``UpSampling1D``/``3D`` have no interpolation, listed here only when not "nearest".
+    """
+    config: dict[str, Any] = {"size": layer.size[0] if layer.rank == 1 else tuple(layer.size)}
+    if layer.rank != 1:
+        config["data_format"] = layer.data_format
+    if layer.rank == 2 or layer.interpolation != "nearest":
+        config["interpolation"] = layer.interpolation
+    return {**config, **coordinates_config(layer.coordinates)}
 
 
 class UpSampling(Layer):
     """Upsampling by integer `size` factors along every spatial axis (rank 1, 2 or 3)."""
 
     samples_independent = True
+    beyond_keras_module: str = "upsample.layers"
 
     rank: int
     default_size: Any
@@ -43,6 +77,8 @@ class UpSampling(Layer):
         )
         self.interpolation = resample.check_interpolation(interpolation)
         self.coordinates = resample.check_coordinates(coordinates, self.interpolation)
+        if beyond_keras(self):
+            self.keras_module = self.beyond_keras_module
 
     def check_input_shape(self, input_shape: Any) -> None:
         if isinstance(input_shape, list) or len(input_shape) != self.rank + 2:
@@ -52,12 +88,7 @@ class UpSampling(Layer):
             )
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        shape = list(input_shape)
-        first = 1 if self.data_format == "channels_last" else 2
-        for axis, factor in enumerate(self.size):
-            if shape[first + axis] is not None:
-                shape[first + axis] *= factor
-        return tuple(shape)
+        return scaled_shape(input_shape, self.size, self.data_format)
 
     def _arguments(self) -> dict[str, Any]:
         return {
@@ -67,11 +98,8 @@ class UpSampling(Layer):
             "coordinates": self.coordinates,
         }
 
-    def _beyond_keras_config(self) -> dict[str, Any]:
-        """The arguments Keras lacks, when they differ from its behaviour."""
-        if self.coordinates == resample.HALF_PIXEL:
-            return {}
-        return {"coordinates": self.coordinates}
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), **upsampling_config(self)}
 
     def forward(self, inputs: Array, training: bool = False) -> tuple[Array, Any]:
         return resample.upsample(inputs, **self._arguments()), None
@@ -98,12 +126,6 @@ class UpSampling1D(UpSampling):
     ) -> None:
         super().__init__(size, interpolation=interpolation, coordinates=coordinates, **kwargs)
 
-    def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "size": self.size[0]}
-        if self.interpolation != "nearest":
-            config["interpolation"] = self.interpolation
-        return {**config, **self._beyond_keras_config()}
-
 
 class UpSampling2D(UpSampling):
     """Upsamples rows and columns; "nearest" repeats, the others interpolate (half-pixel)."""
@@ -111,24 +133,9 @@ class UpSampling2D(UpSampling):
     rank = 2
     default_size = (2, 2)
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "size": tuple(self.size),
-            "data_format": self.data_format,
-            "interpolation": self.interpolation,
-            **self._beyond_keras_config(),
-        }
-
 
 class UpSampling3D(UpSampling):
     """Upsamples depth, rows and columns (nearest in Keras; also "trilinear" here)."""
 
     rank = 3
     default_size = (2, 2, 2)
-
-    def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "size": tuple(self.size), "data_format": self.data_format}
-        if self.interpolation != "nearest":
-            config["interpolation"] = self.interpolation
-        return {**config, **self._beyond_keras_config()}

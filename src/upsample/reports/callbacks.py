@@ -112,9 +112,15 @@ class StepCurve(Callback):
         self._record()
         self._start_clocks()
 
+    def reads_weights_after_batch(self) -> bool:
+        return self._measures_at(self.step + 1)
+
+    def _measures_at(self, step: int) -> bool:
+        return step in self.checkpoints or step >= self.steps
+
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self.step += 1
-        if self.step in self.checkpoints or self.step >= self.steps:
+        if self._measures_at(self.step):
             self._stop_clocks()
             self._record()
             self._start_clocks()

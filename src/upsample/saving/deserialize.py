@@ -102,11 +102,12 @@ def resolve_class(
     classes = layer_classes()
     ours = classes.get(class_name)
     # Keras writes a registered class's Python module, wherever that class lives:
-    # our classes that Keras lacks are known by their registered name.
+    # our classes that Keras lacks, and our layers with arguments Keras lacks, are
+    # known by their registered name.
     if ours is not None and (
         module is None
         or str(module).startswith("keras")
-        or (registered is not None and registered == registered_name(ours.keras_module, class_name))
+        or (registered is not None and registered in _registered_names(ours))
     ):
         return ours
     if module and not str(module).startswith("keras"):
@@ -120,6 +121,13 @@ def resolve_class(
         f"Unknown layer class {class_name!r} (layer '{_config_name(config)}', module "
         f"{module!r}): upsample does not implement it. Supported classes: {known}."
     )
+
+
+def _registered_names(cls: type[Layer]) -> set[str]:
+    """The registered names under which a file may name `cls` (none for Keras's classes)."""
+    modules = (cls.keras_module, cls.beyond_keras_module)
+    names = (registered_name(module, cls.__name__) for module in modules if module is not None)
+    return {name for name in names if name is not None}
 
 
 def _instantiate(

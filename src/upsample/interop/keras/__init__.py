@@ -4,7 +4,8 @@ Importing this module imports Keras (``pip install "upsample[keras]"``; the
 backend is ``KERAS_BACKEND``, JAX when unset) and registers, under upsample's
 registered names (``upsample>DepthToSpace``, …), a Keras class for each of:
 
-- layers: `DepthToSpace`, `SpaceToDepth`, `SubPixelConv1D/2D/3D`, `ResizeConv1D/2D/3D`;
+- layers: `DepthToSpace`, `SpaceToDepth`, `SubPixelConv1D/2D/3D`, `ResizeConv1D/2D/3D`,
+  and `UpSampling1D/2D/3D` and `Resizing` with the arguments Keras's lack;
 - initializers: `ICNR`, `BilinearUpsampling`.
 
 Each takes the same arguments, has the same weights and `get_config` as
@@ -22,14 +23,17 @@ imports this module.
 
 `ResizeConv*D` twins take ``coordinates=`` (half_pixel, align_corners,
 asymmetric) as upsample's do.  `UpSampling*D` and `Resizing` are Keras's own
-classes: upsample writes them as ``keras.layers.*``, which Keras runs natively
-while their arguments are Keras's; one with a convention Keras lacks (or a 1-D
-or 3-D interpolation) keeps that argument in its config, and Keras refuses the
-file, naming it, rather than compute another convention.
+classes too: upsample writes them as ``keras.layers.*``, which Keras runs
+natively, while their arguments are Keras's.  One with a convention Keras lacks
+(or a 1-D or 3-D interpolation) is written as ``upsample>UpSampling2D`` (or
+``upsample>Resizing``, …), which loads here as the twin below and nowhere
+without this module: Keras never computes another convention in its place.
 """
 
 from upsample.interop.keras.initializers import ICNR, BilinearUpsampling
 from upsample.interop.keras.pixel_shuffle import DepthToSpace, SpaceToDepth
+from upsample.interop.keras.resizing import Resizing
+from upsample.interop.keras.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D
 from upsample.interop.keras.upsampling_conv import (
     ResizeConv1D,
     ResizeConv2D,
@@ -46,8 +50,12 @@ __all__ = [
     "ResizeConv1D",
     "ResizeConv2D",
     "ResizeConv3D",
+    "Resizing",
     "SpaceToDepth",
     "SubPixelConv1D",
     "SubPixelConv2D",
     "SubPixelConv3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
 ]

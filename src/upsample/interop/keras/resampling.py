@@ -16,8 +16,8 @@ whichever one upsample's layer was given.  "nearest" with integer factors is a
 repeat under every convention upsample accepts for it, done as Keras does
 (`ops.repeat`).
 
-A twin for another 1-D operator (an arbitrary output size) passes a different
-matrix to `operator_taps`; nothing else changes.
+`resize` is the same for any output lengths, up or down, with ``antialias``
+(`Resizing`'s operator): only the matrix differs.
 """
 
 from __future__ import annotations
@@ -61,9 +61,13 @@ def operator_taps(matrix: NDArray[np.float64]) -> Table:
 
 
 @functools.lru_cache(maxsize=256)
-def upsampling_taps(interpolation: str, coordinates: str, length: int, factor: int) -> Table:
-    """The table of ``UpSampling*D(factor, interpolation, coordinates)`` along an axis."""
-    return operator_taps(reference.matrix(interpolation, length, factor * length, coordinates))
+def resampling_taps(
+    interpolation: str, coordinates: str, antialias: bool, length: int, output_length: int
+) -> Table:
+    """The table that resamples an axis of `length` inputs to `output_length` outputs."""
+    return operator_taps(
+        reference.matrix(interpolation, length, output_length, coordinates, antialias)
+    )
 
 
 def resample_axis(x: Any, axis: int, table: tuple[NDArray[np.int32], NDArray[np.float32]]) -> Any:
@@ -78,6 +82,17 @@ def resample_axis(x: Any, axis: int, table: tuple[NDArray[np.int32], NDArray[np.
         )
         total = term if total is None else total + term
     return total
+
+
+def known_length(x: Any, axis: int, interpolation: str) -> int:
+    """The length of `axis` of `x`, which a gather table needs."""
+    length = x.shape[axis]
+    if not isinstance(length, int):
+        raise ValueError(
+            f"Interpolation {interpolation!r} needs known spatial lengths; axis {axis} of "
+            f"the input has none (shape {x.shape})."
+        )
+    return length
 
 
 def upsample(
@@ -96,11 +111,28 @@ def upsample(
         if interpolation == "nearest":
             x = ops.repeat(x, factor, axis=axis)
             continue
-        length = x.shape[axis]
-        if not isinstance(length, int):
-            raise ValueError(
-                f"Interpolation {interpolation!r} needs known spatial lengths; axis {axis} of "
-                f"the input has none (shape {x.shape})."
-            )
-        x = resample_axis(x, axis, upsampling_taps(interpolation, coordinates, length, factor))
+        length = known_length(x, axis, interpolation)
+        table = resampling_taps(interpolation, coordinates, False, length, factor * length)
+        x = resample_axis(x, axis, table)
+    return x
+
+
+def resize(
+    x: Any,
+    *,
+    lengths: dict[int, int],
+    interpolation: str,
+    coordinates: str,
+    antialias: bool,
+) -> Any:
+    """Resample each axis of `x` to its length in `lengths` (``{axis: length}``), up or down.
+
+    As `upsample.ops.resampling.resize` with the same arguments; an axis whose
+    length does not change is left alone, as there.
+    """
+    for axis, output_length in lengths.items():
+        length = known_length(x, axis, interpolation)
+        if length != output_length:
+            table = resampling_taps(interpolation, coordinates, antialias, length, output_length)
+            x = resample_axis(x, axis, table)
     return x

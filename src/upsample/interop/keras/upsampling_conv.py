@@ -22,6 +22,7 @@ from upsample.interop.keras.resampling import upsample
 from upsample.interop.keras_import import import_keras
 from upsample.layers.affine import check_positive_int
 from upsample.layers.sub_pixel_conv import check_icnr_fits
+from upsample.layers.up_sampling import coordinates_config
 from upsample.layers.upsampling_conv import refuse_fixed_arguments
 from upsample.ops import resampling
 from upsample.ops.pixel_shuffle import check_order
@@ -235,10 +236,11 @@ class ResizeConv(UpsamplingConv):
         return self._conv_output_shape(scaled_shape(input_shape, self.size, self.data_format))
 
     def _upsampling_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"size": self.size, "interpolation": self.interpolation}
-        if self.coordinates != resampling.HALF_PIXEL:  # as upsample's: only when not Keras's
-            config["coordinates"] = self.coordinates
-        return config
+        return {
+            "size": self.size,
+            "interpolation": self.interpolation,
+            **coordinates_config(self.coordinates),
+        }
 
 
 @twin_of(upsample_layers.SubPixelConv1D)
