@@ -244,6 +244,7 @@ def pooled_shape(
         ) from None
 
 
+@functools.lru_cache(maxsize=256)
 def _plan(
     shape: tuple[int, ...],
     pool: tuple[int, ...],
