@@ -125,8 +125,9 @@ def set_num_threads(count: int | None) -> None:
 
 
 def release_buffers() -> None:
-    """Give back the memory the kernels keep between calls: dead outputs held for reuse
-    and per-thread scratch buffers (the worker threads are stopped, restarted on demand)."""
+    """Give back the memory the kernels keep between calls: dead outputs held for reuse,
+    the buffers planned training steps reuse, and per-thread scratch buffers (the worker
+    threads are stopped, restarted on demand).  Call it between steps, not during one."""
     runtime.release_buffers()
 
 

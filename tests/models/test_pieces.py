@@ -17,6 +17,7 @@ from upsample import config
 from upsample.layers import Layer
 from upsample.layers.layer import Gradients
 from upsample.models import pieces
+from upsample.runtime import tuning
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +61,7 @@ def train(
         assert slices[0].start == 0 and slices[-1].stop == len(x)
         return original(model, slices, *args)
 
-    monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", min_bytes)
+    monkeypatch.setattr(tuning, "MIN_PIECE_BYTES", min_bytes)
     monkeypatch.setattr(pieces, "train_in_pieces", counted)
     config.set_num_threads(workers)
     from upsample.optimizers import SGD
@@ -111,7 +112,7 @@ def test_models_whose_samples_interact_never_split(
         lib.losses.MeanSquaredError(reduction="sum") if kind == "sum_loss" else "mean_squared_error"
     )
     model.compile(optimizer="sgd", loss=loss)
-    monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 1)
+    monkeypatch.setattr(tuning, "MIN_PIECE_BYTES", 1)
     monkeypatch.setattr(pieces, "train_in_pieces", never_split)
     config.set_num_threads(2)
     x = rng.standard_normal((8, 6, 6, 1)).astype(np.float32)
@@ -174,7 +175,7 @@ def test_only_layers_that_declare_independent_samples_are_trained_in_pieces(
 
 
 def test_piece_slices(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 100)
+    monkeypatch.setattr(tuning, "MIN_PIECE_BYTES", 100)
     assert pieces.piece_slices(10, 0, 4) is None  # size unknown or samples interact
     assert pieces.piece_slices(10, -5, 4) is None
     assert pieces.piece_slices(10, 19, 4) is None  # 190 bytes: one piece's worth

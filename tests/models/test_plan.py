@@ -157,7 +157,7 @@ def test_the_planner_binds_the_convolutions_and_runs_other_layers_as_they_are() 
 
 
 def test_a_batch_trained_in_pieces_is_the_same_planned(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 1)
+    monkeypatch.setattr(tuning, "MIN_PIECE_BYTES", 1)
     monkeypatch.setattr(runtime, "num_threads", lambda: 2)
     split = pieces.train_in_pieces
     calls = []
@@ -270,3 +270,22 @@ def test_set_planned_steps_takes_a_bool() -> None:
         config.set_planned_steps(1)  # type: ignore[arg-type]
     config.set_planned_steps(False)
     assert not config.planned_steps() and not config.runtime_state().planned_steps
+
+
+def test_release_buffers_frees_the_plans_buffers_and_training_goes_on_the_same() -> None:
+    x = _images(50, (28, 28, 1))
+    config.set_planned_steps(True)
+    set_random_seed(7)
+    released = registry.get("ae-transpose").compiled()
+    released.fit(x, x, batch_size=25, epochs=1, verbose=0, shuffle=False)
+    steps = [node.step for plan in released.__dict__["_plans"].values() for node in plan._nodes]
+    owning = [s for s in steps if isinstance(s, ConvStep) and s._output is not None]
+    assert owning  # (the transposed convolutions write into buffers of their own)
+    config.release_buffers()
+    assert all(step._output is None for step in owning)
+    released.fit(x, x, batch_size=25, epochs=1, verbose=0, shuffle=False)
+
+    set_random_seed(7)
+    kept = registry.get("ae-transpose").compiled()
+    kept.fit(x, x, batch_size=25, epochs=2, verbose=0, shuffle=False)
+    assert _bits(released.get_weights()) == _bits(kept.get_weights())

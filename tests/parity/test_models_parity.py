@@ -26,6 +26,7 @@ from support.keras_side_models import BUILDERS, gan, gan_step, summary_facts, up
 from support.reference import KerasReference
 from upsample import zoo
 from upsample.models import pieces
+from upsample.runtime import tuning
 from upsample.utils import clear_session
 
 MODULE = "support.keras_side_models"
@@ -168,7 +169,7 @@ def test_fit_in_pieces_matches_keras(
         calls.append(slices)
         return original(model, slices, *args)
 
-    monkeypatch.setattr(pieces, "MIN_PIECE_BYTES", 1)
+    monkeypatch.setattr(tuning, "MIN_PIECE_BYTES", 1)
     monkeypatch.setattr(pieces, "train_in_pieces", counted)
     threads(3)
     fit_both(keras_reference, rng, ("seed_004", ADAM, 80, {"batch_size": 25}))

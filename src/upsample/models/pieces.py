@@ -8,7 +8,7 @@ keeps both cores busy from the first layer to the last: measured here on seed
 004's autoencoder at batch 1000, 540 samples/s instead of 416.  Small batches
 do not gain (the per-op Python work, which holds the GIL, dominates): seed
 000's at batch 25 drops from 1,725 to 1,268 samples/s in pieces, so a batch is
-split only when each piece holds at least `MIN_PIECE_BYTES` of activations.
+split only when each piece holds at least `tuning.MIN_PIECE_BYTES` of activations.
 
 The result is the same step: a ``sum_over_batch_size`` loss over the batch is
 the sum over pieces of each piece's loss scaled by its share of the batch, and
@@ -30,11 +30,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from upsample import runtime
+from upsample.runtime import tuning
 
 Array = np.ndarray
-
-# Activations (all layers' outputs) a piece must hold to be worth a thread of its own.
-MIN_PIECE_BYTES = 16 << 20
 
 
 class PieceResult(NamedTuple):
@@ -51,7 +49,7 @@ def piece_slices(batch: int, bytes_per_sample: int, workers: int) -> list[slice]
     if bytes_per_sample <= 0:
         return None
     # Never more pieces than samples: an empty piece's mean loss is NaN.
-    count = min(workers, batch, batch * bytes_per_sample // MIN_PIECE_BYTES)
+    count = min(workers, batch, batch * bytes_per_sample // tuning.MIN_PIECE_BYTES)
     if count < 2:
         return None
     bounds = [batch * i // count for i in range(count + 1)]

@@ -115,9 +115,14 @@ class ConvStep:
 
         if self.private and self._output is None:
             self._output = np.empty(self.shapes[1], self.dtype)
+            runtime.buffers.own_step_buffer(self)
         output = Output(self._output, epilogue if bias is not None or relu else None)
         z = self.maps[0].run(x, layer.kernel.value, output)
         return (z, (x, None, z)) if self.fused else layer.activate(x, z)
+
+    def release_buffer(self) -> None:
+        """Drop the output buffer (`upsample.config.release_buffers`); the next step makes one."""
+        self._output = None
 
     def backward(
         self, cache: Any, grad: Any, *, weights: bool = True, inputs: bool = True

@@ -20,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -152,8 +154,18 @@ def scratch_bytes() -> int:
     return sum(buffer.nbytes for buffer in cache.values())
 
 
+# What owns a buffer that a planned step reuses (`upsample.models.plan`): it has a
+# `release_buffer()` method, and allocates the buffer again when next needed.
+_step_buffer_owners: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def own_step_buffer(owner: Any) -> None:
+    """Note that `owner` keeps a buffer between steps, for `release_buffers` to drop."""
+    _step_buffer_owners.add(owner)
+
+
 def release_buffers() -> None:
-    """Drop the pooled outputs and every thread's scratch buffers.
+    """Drop the pooled outputs, the planned steps' buffers and every thread's scratch buffers.
 
     The calling thread's scratch and the worker threads (stopped, restarted on
     demand) are freed at once; another thread's scratch when it next runs a
@@ -164,4 +176,7 @@ def release_buffers() -> None:
         _idle.clear()
     _generation += 1
     _local.__dict__.pop("cache", None)
+    for owner in list(_step_buffer_owners):
+        owner.release_buffer()
+    _step_buffer_owners.clear()
     threads.stop_workers()
