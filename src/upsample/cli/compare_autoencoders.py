@@ -54,8 +54,8 @@ DEFAULT_OUTPUT = "report"
 OPTIONS_NOT_TAKEN: dict[str, str] = {}
 # What the defaults took, measured (see the README): said in --help.
 MEASURED_TIME = (
-    "70 to 100 s of CPU time in four runs, 1.5 to 3.5 minutes of wall clock\n"
-    "on two CPU cores that other jobs kept busy (load average 5 to 9)"
+    "89 and 96 s of wall clock on two idle CPU cores, 1.5 to 3.5 minutes when\n"
+    "other jobs kept them busy (load average 5 to 9)"
 )
 # Test images the loss curve is measured on, and how many checkpoints it has.
 CURVE_IMAGES = 256
