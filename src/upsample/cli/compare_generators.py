@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from upsample import zoo
-from upsample.cli import common, data, gan_training, options
+from upsample.cli import common, data, engines, gan_training, options
 from upsample.quality import NOT_FID, SampleScores
 from upsample.reports import report
 from upsample.reports.files import versions, write_text
@@ -27,7 +27,7 @@ DEFAULT_BATCH_SIZE = GAN_BATCH_SIZE
 DEFAULT_OUTPUT = "report-generators"
 OPTIONS_NOT_TAKEN = {
     "steps": "a GAN trains whole epochs (--epochs), its samples scored after each",
-    "engine": "a GAN's step (two networks, each with its optimizer) runs on the NumPy engine only",
+    "engine": engines.GAN_ENGINE,
 }
 DESCRIPTION = f"""\
 --task generator: seed 001's generators at MNIST's size trained as GANs, by

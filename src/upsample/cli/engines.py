@@ -18,6 +18,8 @@ from upsample.models import Model
 from upsample.models.data import EpochShuffle
 
 ENGINES = ("numpy", "keras")
+# Why a GAN refuses --engine keras.
+GAN_ENGINE = "a GAN's step (two networks, each with its optimizer) runs on the NumPy engine only"
 NUMPY_RECORD = {"engine": "numpy", "devices": {"count": 1, "kinds": {"cpu": 1}}}
 HELP = (
     "what trains the model: upsample's own NumPy code, or Keras 3 on every device it sees "

@@ -86,8 +86,7 @@ def run(args: argparse.Namespace) -> int:
         gan_training.check_trainable(entry)
         if engines.chosen(args) != "numpy":
             raise common.UsageError(
-                f"--engine {args.engine} does not apply to {entry.name}: a GAN's step (two "
-                "networks, each with its optimizer) runs on the NumPy engine only"
+                f"--engine {args.engine} does not apply to {entry.name}: {engines.GAN_ENGINE}"
             )
         if "validation_split" in options.given(args):
             raise common.UsageError(

@@ -43,7 +43,7 @@ from upsample.models.model import Model
 from upsample.models.plan import plan_for
 from upsample.models.saving_hook import saving
 from upsample.models.sequential import Sequential
-from upsample.models.trainer import _check_epochs, _verbosity
+from upsample.models.trainer import _check_epochs, _verbosity, apply_gradients
 from upsample.optimizers import Adam
 
 if TYPE_CHECKING:
@@ -210,34 +210,20 @@ class GAN(Model):
         labels += np.float32(self.label_noise) * noise.label_noise
         d_runner, predictions, cache = _run(d, np.concatenate([fake, real_images]))
         d_loss, grad = loss.value_and_grad(labels, predictions)
-        d_loss += self._apply(d, d_runner.backward(cache, grad, weights=True, inputs=False).weights)
+        d_loss += apply_gradients(
+            d, d_runner.backward(cache, grad, weights=True, inputs=False).weights
+        )
 
         g_runner, fake, g_cache = _run(g, noise.generator_latents)
         d_runner, predictions, d_cache = _run(d, fake)
         g_loss, grad = loss.value_and_grad(np.zeros((batch, 1), np.float32), predictions)
         fake_grad = d_runner.backward(d_cache, grad, weights=False, inputs=True).inputs
         g_grads = g_runner.backward(g_cache, fake_grad, weights=True, inputs=False).weights
-        g_loss += self._apply(g, g_grads)
+        g_loss += apply_gradients(g, g_grads)
 
         self.steps += 1
         self.last_step = {"d_loss": float(d_loss), "g_loss": float(g_loss)}
         return dict(self.last_step)
-
-    @staticmethod
-    def _apply(network: Model, grads: list[Array] | None) -> float:
-        """Add the weight-regularization gradients (as Keras's `train_step` adds
-        ``model.losses``), apply the network's optimizer, and return the penalty."""
-        penalty, penalty_grads = network.regularization()
-        variables = network.trainable_weights
-        grads = list(grads or [])
-        for i, variable in enumerate(variables):
-            extra = penalty_grads.get(id(variable))
-            if extra is not None:
-                grads[i] = grads[i] + extra
-        if variables:
-            network.optimizer.apply(grads, variables)
-            network.apply_constraints()
-        return penalty
 
     # ----------------------------------------------------------------------- fit
 

@@ -335,15 +335,7 @@ class Trainer(_TrainerBase):
                 len(x[0]),
             )
         loss, per_output, predictions, weight_grads = step
-        regularization, regularization_grads = self.regularization()
-        variables = self.trainable_weights
-        for i, variable in enumerate(variables):
-            extra = regularization_grads.get(id(variable))
-            if extra is not None:
-                weight_grads[i] = weight_grads[i] + extra
-        if variables:
-            self.optimizer.apply(weight_grads, variables)
-            self.apply_constraints()
+        regularization = apply_gradients(self, weight_grads)
         self._update_metrics(compiled, y, predictions, loss + regularization, per_output, len(x[0]))
 
     def _test_step(self, x: list[Array], y: list[Array], sample_weight: list[Array] | None) -> None:
@@ -730,6 +722,22 @@ class Trainer(_TrainerBase):
 
     def _ensure_graph_built(self, xs: list[Array] | None = None) -> None:
         """Models whose input shape is only known from data build here (Sequential)."""
+
+
+def apply_gradients(model: Any, grads: list[Array] | None) -> float:
+    """Add the weight-regularization gradients to `grads` (as Keras's `train_step` adds
+    ``model.losses``), apply `model`'s optimizer and constraints; return the penalty."""
+    penalty, penalty_grads = model.regularization()
+    variables = model.trainable_weights
+    grads = list(grads or [])
+    for i, variable in enumerate(variables):
+        extra = penalty_grads.get(id(variable))
+        if extra is not None:
+            grads[i] = grads[i] + extra
+    if variables:
+        model.optimizer.apply(grads, variables)
+        model.apply_constraints()
+    return penalty
 
 
 def _check_identifiers(loss: Any, metrics: Any) -> None:
